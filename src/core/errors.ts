@@ -1,0 +1,45 @@
+/** Stable error codes: callers branch on these, the CLI maps them to exit status. */
+export type ErrorCode =
+  | 'HS_INVALID_OPTION'
+  | 'HS_FILE_NOT_FOUND'
+  | 'HS_IMAGE_UNREADABLE'
+  | 'HS_DATASET_EMPTY'
+  | 'HS_DATASET_INVALID'
+  | 'HS_UNKNOWN_LABEL'
+  | 'HS_MODEL_NOT_FOUND'
+  | 'HS_MODEL_INVALID'
+  | 'HS_LAYER_NOT_FOUND'
+  | 'HS_ENGINE_FAILED'
+  | 'HS_ABORTED'
+  | 'HS_CACHE_FAILED';
+
+export class HeadstartError extends Error {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'HeadstartError';
+    this.code = code;
+  }
+}
+
+/** Keras-style message for a value outside a closed set. */
+export function invalidChoice(name: string, received: unknown, choices: readonly unknown[]): HeadstartError {
+  const list = choices.map((c) => `'${String(c)}'`).join(', ');
+  return new HeadstartError('HS_INVALID_OPTION', `Expected ${name} to be one of ${list}. Received: '${String(received)}'.`);
+}
+
+export function invalidOption(message: string): HeadstartError {
+  return new HeadstartError('HS_INVALID_OPTION', message);
+}
+
+/** Rejects keys the options type does not declare: a typo in a JS caller or config file must not pass silently. */
+export function rejectUnknownKeys(what: string, options: object, known: readonly string[]): void {
+  const unknown = Object.keys(options).filter((k) => !known.includes(k));
+  if (unknown.length > 0) {
+    throw invalidOption(`Unknown ${what} option${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}. Known options: ${known.join(', ')}.`);
+  }
+}
+
+export function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new HeadstartError('HS_ABORTED', 'The operation was aborted.', { cause: signal.reason });
+}

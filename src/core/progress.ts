@@ -1,0 +1,9 @@
+/** Everything long-running reports through one union, keyed on `stage`; the library never prints. */
+export type ProgressEvent =
+  | { stage: 'convert'; model: string; message: string }
+  | { stage: 'extract'; done: number; total: number; cached: number }
+  | { stage: 'skip'; file: string; reason: string }
+  | { stage: 'epoch'; epoch: number; epochs: number; loss: number; valLoss?: number; valAccuracy?: number }
+  | { stage: 'done'; message: string };
+
+export type ProgressCallback = (event: ProgressEvent) => void;

@@ -1,0 +1,136 @@
+import type * as tfTypes from '@tensorflow/tfjs';
+import type { DenseHeadSpec, SavedHead, TrainableHead } from '../engine.js';
+import { tf } from './backend.js';
+
+function buildHead(spec: DenseHeadSpec): tfTypes.Sequential {
+  const model = tf.sequential();
+  const widths = [...spec.hidden, spec.classes];
+  widths.forEach((units, i) => {
+    if (i > 0 && spec.dropout > 0) model.add(tf.layers.dropout({ rate: spec.dropout, seed: spec.seed + i }));
+    model.add(
+      tf.layers.dense({
+        units,
+        activation: i < widths.length - 1 ? 'relu' : 'linear',
+        kernelInitializer: tf.initializers.glorotUniform({ seed: spec.seed + 100 + i }),
+        ...(i === 0 ? { inputShape: [spec.inputDim] } : {}),
+        name: i < widths.length - 1 ? `hidden_${i}` : 'logits',
+      }),
+    );
+  });
+  return model;
+}
+
+function specFromModel(model: tfTypes.LayersModel): DenseHeadSpec {
+  const dense = model.layers.filter((l) => l.getClassName() === 'Dense');
+  const dropout = model.layers.find((l) => l.getClassName() === 'Dropout');
+  const inputShape = model.inputs[0]?.shape ?? [];
+  return {
+    inputDim: Number(inputShape[inputShape.length - 1]),
+    classes: Number((dense[dense.length - 1]?.getConfig() as { units: number }).units),
+    hidden: dense.slice(0, -1).map((l) => Number((l.getConfig() as { units: number }).units)),
+    dropout: dropout ? Number((dropout.getConfig() as { rate: number }).rate) : 0,
+    l2: 0,
+    seed: 0,
+  };
+}
+
+/** Wraps a Layers model whose last layer emits logits. */
+function wrapHead(model: tfTypes.LayersModel, spec: DenseHeadSpec): TrainableHead {
+  const optimizer = tf.train.adam(1e-3);
+  const kernels = () => model.layers.filter((l) => l.getClassName() === 'Dense').map((l) => l.getWeights()[0] as tfTypes.Tensor);
+  const inputDim = spec.inputDim;
+
+  const crossEntropy = (x: Float32Array, y: Int32Array, training: boolean, smoothing: number) => {
+    const inputs = tf.tensor2d(x, [y.length, inputDim]);
+    const logits = model.apply(inputs, { training }) as tfTypes.Tensor2D;
+    const oneHot = tf.oneHot(tf.tensor1d(y, 'int32'), spec.classes);
+    return tf.losses.softmaxCrossEntropy(oneHot, logits, undefined, smoothing) as tfTypes.Scalar;
+  };
+
+  return {
+    spec,
+    async trainBatch(x, y, { learningRate, labelSmoothing = 0 }) {
+      // Adam keeps its moments across calls; only its step size follows the schedule.
+      (optimizer as unknown as { learningRate: number }).learningRate = learningRate;
+      const loss = optimizer.minimize(() => {
+        const ce = crossEntropy(x, y, true, labelSmoothing);
+        if (spec.l2 <= 0) return ce;
+        const penalty = kernels().reduce((sum, k) => sum.add(k.square().sum()), tf.scalar(0));
+        return ce.add(penalty.mul(spec.l2)) as tfTypes.Scalar;
+      }, true);
+      if (!loss) return NaN;
+      const value = (await loss.data())[0] ?? NaN;
+      loss.dispose();
+      return value;
+    },
+    async predict(x, count) {
+      const probs = tf.tidy(() => tf.softmax(model.apply(tf.tensor2d(x, [count, inputDim]), { training: false }) as tfTypes.Tensor2D));
+      try {
+        return (await probs.data()) as Float32Array;
+      } finally {
+        probs.dispose();
+      }
+    },
+    async evaluateLoss(x, y) {
+      const loss = tf.tidy(() => crossEntropy(x, y, false, 0));
+      try {
+        return (await loss.data())[0] ?? NaN;
+      } finally {
+        loss.dispose();
+      }
+    },
+    getWeights() {
+      return model.getWeights().map((w) => w.dataSync() as Float32Array).map((a) => a.slice());
+    },
+    setWeights(weights) {
+      const current = model.getWeights();
+      const tensors = weights.map((w, i) => tf.tensor(w, current[i]?.shape));
+      model.setWeights(tensors);
+      tensors.forEach((t) => t.dispose());
+    },
+    async save() {
+      let saved: SavedHead | undefined;
+      await model.save(
+        tf.io.withSaveHandler(async (artifacts) => {
+          const data = artifacts.weightData;
+          const bytes = data instanceof ArrayBuffer ? new Uint8Array(data) : new Uint8Array(0);
+          saved = {
+            modelJson: {
+              format: 'layers-model',
+              generatedBy: `TensorFlow.js tfjs-layers v${tf.version_layers}`,
+              convertedBy: 'headstart',
+              modelTopology: artifacts.modelTopology,
+              weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs }],
+            },
+            weights: bytes.slice(),
+          };
+          return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+        }),
+      );
+      if (!saved) throw new Error('tfjs did not hand over the head weights');
+      return saved;
+    },
+    dispose() {
+      optimizer.dispose();
+      model.dispose();
+    },
+  };
+}
+
+export function createDenseHead(spec: DenseHeadSpec): TrainableHead {
+  return wrapHead(buildHead(spec), spec);
+}
+
+export async function loadDenseHead(saved: SavedHead): Promise<TrainableHead> {
+  const json = saved.modelJson as { modelTopology: object; weightsManifest: { weights: tfTypes.io.WeightsManifestEntry[] }[] };
+  const weightSpecs = json.weightsManifest.flatMap((g) => g.weights);
+  const bytes = saved.weights;
+  const model = await tf.loadLayersModel(
+    tf.io.fromMemory({
+      modelTopology: json.modelTopology,
+      weightSpecs,
+      weightData: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer,
+    }),
+  );
+  return wrapHead(model, specFromModel(model));
+}

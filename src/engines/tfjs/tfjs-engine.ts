@@ -1,0 +1,60 @@
+import { promises as fs } from 'node:fs';
+import { HeadstartError } from '../../core/index.js';
+import type { Engine, ExtractorOptions, FeatureExtractor, ModelFiles } from '../engine.js';
+import { initWasmBackend, tf } from './backend.js';
+import { loadGraphExtractor, loadLayersExtractor } from './extractor.js';
+import { createDenseHead, loadDenseHead } from './head.js';
+import { readModelArtifacts } from './model-files.js';
+
+interface GraphNode {
+  name: string;
+  op: string;
+}
+
+/** TF.js on its wasm backend: runs frozen backbones and trains dense heads, single-threaded. */
+export class TfjsEngine implements Engine {
+  readonly name = 'tfjs-wasm';
+
+  async listLayers(files: ModelFiles) {
+    await initWasmBackend();
+    if (files.format === 'tfjs-graph') {
+      const json = JSON.parse(await fs.readFile(files.modelJson, 'utf8')) as { modelTopology?: { node?: GraphNode[] } };
+      return (json.modelTopology?.node ?? []).filter((n) => n.op !== 'Const').map((n) => ({ name: n.name, className: n.op, shape: [] }));
+    }
+    const model = await tf.loadLayersModel(tf.io.fromMemory(await readModelArtifacts(files)));
+    try {
+      return model.layers.map((l) => {
+        const shape = l.outputShape;
+        const first = (Array.isArray(shape[0]) ? shape[0] : shape) as (number | null)[];
+        return { name: l.name, className: l.getClassName(), shape: first };
+      });
+    } finally {
+      model.dispose();
+    }
+  }
+
+  async loadExtractor(files: ModelFiles, options: ExtractorOptions): Promise<FeatureExtractor> {
+    await initWasmBackend();
+    try {
+      return files.format === 'tfjs-graph' ? await loadGraphExtractor(files, options) : await loadLayersExtractor(files, options);
+    } catch (err) {
+      if (err instanceof HeadstartError) throw err;
+      throw new HeadstartError('HS_ENGINE_FAILED', `tfjs-wasm could not load ${files.modelJson}: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  async createHead(spec: Parameters<Engine['createHead']>[0]) {
+    await initWasmBackend();
+    return createDenseHead(spec);
+  }
+
+  async loadHead(saved: Parameters<Engine['loadHead']>[0]) {
+    await initWasmBackend();
+    return loadDenseHead(saved);
+  }
+}
+
+/** The default engine. A factory, so nothing touches tfjs's global backend at import time. */
+export function createEngine(): Engine {
+  return new TfjsEngine();
+}

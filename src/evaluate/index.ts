@@ -1,0 +1,2 @@
+export { computeMetrics, topKAccuracy, argmaxRows } from './metrics.js';
+export type { ClassificationMetrics, ClassMetrics } from './metrics.js';

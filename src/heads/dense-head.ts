@@ -1,0 +1,61 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import type { TrainableHead } from '../engines/index.js';
+import type { Head } from './head.js';
+
+/** A dense head (softmax regression or MLP) held by an engine, seen as a Head. */
+export function wrapDenseHead(trainable: TrainableHead): Head {
+  const { spec } = trainable;
+  return {
+    kind: spec.hidden.length === 0 ? 'linear' : 'mlp',
+    inputDim: spec.inputDim,
+    numClasses: spec.classes,
+    predict: (features, count) => trainable.predict(features, count),
+    async save(dir) {
+      const saved = await trainable.save();
+      await fs.writeFile(path.join(dir, 'model.json'), JSON.stringify(saved.modelJson));
+      await fs.writeFile(path.join(dir, 'weights.bin'), saved.weights);
+    },
+    dispose: () => trainable.dispose(),
+  };
+}
+
+/** Per-feature mean and standard deviation of a training set. */
+export function featureStats(values: Float32Array, dim: number): { mean: Float32Array; std: Float32Array } {
+  const n = values.length / dim;
+  const mean = new Float32Array(dim);
+  const std = new Float32Array(dim);
+  for (let r = 0; r < n; r++) for (let k = 0; k < dim; k++) mean[k] = (mean[k] ?? 0) + (values[r * dim + k] ?? 0) / n;
+  for (let r = 0; r < n; r++) for (let k = 0; k < dim; k++) std[k] = (std[k] ?? 0) + ((values[r * dim + k] ?? 0) - (mean[k] ?? 0)) ** 2 / n;
+  // The floor keeps dead (always-zero) ReLU channels from blowing up.
+  for (let k = 0; k < dim; k++) std[k] = Math.sqrt(std[k] ?? 0) + 1e-3;
+  return { mean, std };
+}
+
+export function standardize(values: Float32Array, dim: number, stats: { mean: Float32Array; std: Float32Array }): Float32Array {
+  const out = new Float32Array(values.length);
+  for (let i = 0; i < values.length; i++) out[i] = ((values[i] ?? 0) - (stats.mean[i % dim] ?? 0)) / (stats.std[i % dim] ?? 1);
+  return out;
+}
+
+/**
+ * Folds standardisation into the first dense layer (kernel [dim, units], bias [units]), so the saved head takes raw
+ * features: W' = W / std, b' = b - sum_k W[k] * mean[k] / std[k].
+ */
+export function foldStandardization(weights: Float32Array[], dim: number, stats: { mean: Float32Array; std: Float32Array }): Float32Array[] {
+  const [kernel, bias, ...rest] = weights;
+  if (!kernel || !bias) return weights;
+  const units = bias.length;
+  const k2 = new Float32Array(kernel.length);
+  const b2 = Float32Array.from(bias);
+  for (let k = 0; k < dim; k++) {
+    const s = stats.std[k] ?? 1;
+    const m = stats.mean[k] ?? 0;
+    for (let j = 0; j < units; j++) {
+      const w = (kernel[k * units + j] ?? 0) / s;
+      k2[k * units + j] = w;
+      b2[j] = (b2[j] ?? 0) - w * m;
+    }
+  }
+  return [k2, b2, ...rest];
+}

@@ -1,0 +1,15 @@
+/** The classifier kinds headstart trains on feature vectors. */
+export type HeadKind = 'linear' | 'mlp' | 'knn' | 'prototype';
+export const HEAD_KINDS: readonly HeadKind[] = ['linear', 'mlp', 'knn', 'prototype'];
+
+/** A trained classifier on feature vectors. */
+export interface Head {
+  readonly kind: HeadKind;
+  readonly inputDim: number;
+  readonly numClasses: number;
+  /** Class probabilities for `count` rows of features: count * numClasses values. */
+  predict(features: Float32Array, count: number): Promise<Float32Array>;
+  /** Writes the head's files (model.json and weights.bin, TF.js formats) into `dir`. */
+  save(dir: string): Promise<void>;
+  dispose(): void;
+}

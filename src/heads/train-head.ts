@@ -1,0 +1,166 @@
+import { HeadstartError, createRng, invalidChoice, invalidOption, rejectUnknownKeys, shuffleInPlace, throwIfAborted } from '../core/index.js';
+import type { ProgressCallback } from '../core/index.js';
+import type { FeatureSet } from '../data/index.js';
+import { createEngine } from '../engines/index.js';
+import type { Engine, TrainableHead } from '../engines/index.js';
+import { earlyStopping } from './callbacks.js';
+import type { Callback, EpochRecord, TrainContext } from './callbacks.js';
+import { featureStats, foldStandardization, standardize, wrapDenseHead } from './dense-head.js';
+import { HEAD_KINDS } from './head.js';
+import type { Head, HeadKind } from './head.js';
+import { classPrototypes, createKnnHead, createPrototypeHead } from './similarity-heads.js';
+
+export interface TrainHeadOptions {
+  /** Head architecture. @default 'linear' */
+  kind?: HeadKind;
+  /** Validation features: enables per-epoch validation metrics and early stopping. */
+  val?: FeatureSet;
+  /** Maximum epochs (linear and mlp). @default 100 */
+  epochs?: number;
+  /** @default 32 */
+  batchSize?: number;
+  /** Adam step size. @default 0.003 */
+  learningRate?: number;
+  /** L2 penalty on dense kernels, on standardised features. @default 0.01 */
+  weightDecay?: number;
+  /** Hidden layer widths of the mlp head. @default [256] */
+  hidden?: number[];
+  /** Dropout before the output layer of the mlp head. @default 0.5 */
+  dropout?: number;
+  /** @default 0 */
+  labelSmoothing?: number;
+  /** Epochs without validation improvement before stopping (needs `val`). @default 15 */
+  patience?: number;
+  /** Neighbours of the knn head. @default 5 */
+  k?: number;
+  /** Softmax temperature of the prototype head (similarities are in [-1, 1]). @default 0.05 */
+  temperature?: number;
+  /** Seeds initialisation, dropout and batch order. @default 42 */
+  seed?: number;
+  /** @default createEngine() */
+  engine?: Engine;
+  callbacks?: Callback[];
+  signal?: AbortSignal;
+  onProgress?: ProgressCallback;
+}
+
+export interface TrainHeadResult {
+  head: Head;
+  history: EpochRecord[];
+  /** Why training ended before `epochs`, if it did. */
+  stoppedReason?: string;
+  durationMs: number;
+}
+
+export const TRAIN_HEAD_DEFAULTS = {
+  kind: 'linear' as HeadKind,
+  epochs: 100,
+  batchSize: 32,
+  learningRate: 0.003,
+  weightDecay: 0.01,
+  hidden: [256],
+  dropout: 0.5,
+  labelSmoothing: 0,
+  patience: 15,
+  k: 5,
+  temperature: 0.05,
+  seed: 42,
+};
+
+const KNOWN_OPTIONS = [...Object.keys(TRAIN_HEAD_DEFAULTS), 'val', 'engine', 'callbacks', 'signal', 'onProgress'];
+
+function checkFeatureSet(set: FeatureSet, what: string, dim?: number): void {
+  const n = set.labels.length;
+  if (set.values.length !== n * set.dim) throw invalidOption(`${what} features hold ${set.values.length} values, expected ${n} rows x ${set.dim}.`);
+  if (dim !== undefined && set.dim !== dim) throw invalidOption(`${what} features have ${set.dim} dimensions; the training features have ${dim}.`);
+  const bad = set.labels.findIndex((l) => l < 0 || l >= set.classes.length);
+  if (bad >= 0) throw new HeadstartError('HS_DATASET_INVALID', `${what} row ${bad} (${set.files[bad] ?? '?'}) has no valid label.`);
+}
+
+function accuracyOf(probs: Float32Array, labels: Int32Array, classes: number): number {
+  let correct = 0;
+  labels.forEach((label, r) => {
+    let best = 0;
+    for (let c = 1; c < classes; c++) if ((probs[r * classes + c] ?? 0) > (probs[r * classes + best] ?? 0)) best = c;
+    if (best === label) correct++;
+  });
+  return labels.length > 0 ? correct / labels.length : 0;
+}
+
+/** Trains a classifier head on feature vectors: the "new head on a frozen backbone" step of transfer learning. */
+export async function trainHead(train: FeatureSet, options: TrainHeadOptions = {}): Promise<TrainHeadResult> {
+  rejectUnknownKeys('trainHead', options, KNOWN_OPTIONS);
+  const o = { ...TRAIN_HEAD_DEFAULTS, ...options };
+  if (!HEAD_KINDS.includes(o.kind)) throw invalidChoice('kind', o.kind, HEAD_KINDS);
+  checkFeatureSet(train, 'Training');
+  if (o.val) checkFeatureSet(o.val, 'Validation', train.dim);
+  const present = new Set(train.labels);
+  if (present.size < 2) throw new HeadstartError('HS_DATASET_INVALID', `Training features hold ${present.size} class; a classifier needs at least 2.`);
+  const started = performance.now();
+  const { dim } = train;
+  const numClasses = train.classes.length;
+
+  if (o.kind === 'knn') return { head: createKnnHead(train.values, train.labels, dim, numClasses, o.k), history: [], durationMs: performance.now() - started };
+  if (o.kind === 'prototype') {
+    const head = createPrototypeHead(classPrototypes(train.values, train.labels, dim, numClasses), dim, numClasses, o.temperature);
+    return { head, history: [], durationMs: performance.now() - started };
+  }
+
+  const engine = o.engine ?? createEngine();
+  const trainable: TrainableHead = await engine.createHead({
+    inputDim: dim,
+    classes: numClasses,
+    hidden: o.kind === 'mlp' ? o.hidden : [],
+    dropout: o.kind === 'mlp' ? o.dropout : 0,
+    l2: o.weightDecay,
+    seed: o.seed,
+  });
+  try {
+    // Standardised inputs make one learning rate and one weight decay work across backbones and cut layers.
+    const stats = featureStats(train.values, dim);
+    const x = standardize(train.values, dim, stats);
+    const valX = o.val ? standardize(o.val.values, dim, stats) : undefined;
+    const history: EpochRecord[] = [];
+    let stoppedReason: string | undefined;
+    const ctx: TrainContext = {
+      stop: (reason) => {
+        stoppedReason = reason;
+      },
+      getWeights: () => trainable.getWeights(),
+      setWeights: (w) => trainable.setWeights(w),
+      history,
+    };
+    const callbacks = [...(o.val ? [earlyStopping({ patience: o.patience })] : []), ...(o.callbacks ?? [])];
+    for (const cb of callbacks) await cb.onTrainBegin?.(ctx);
+
+    const rng = createRng(o.seed);
+    const order = Array.from(train.labels, (_, i) => i);
+    const n = order.length;
+    for (let epoch = 1; epoch <= o.epochs && stoppedReason === undefined; epoch++) {
+      throwIfAborted(o.signal);
+      shuffleInPlace(order, rng);
+      let lossSum = 0;
+      for (let start = 0; start < n; start += o.batchSize) {
+        const rows = order.slice(start, start + o.batchSize);
+        const bx = new Float32Array(rows.length * dim);
+        rows.forEach((r, j) => bx.set(x.subarray(r * dim, (r + 1) * dim), j * dim));
+        const by = Int32Array.from(rows, (r) => train.labels[r] ?? 0);
+        lossSum += (await trainable.trainBatch(bx, by, { learningRate: o.learningRate, labelSmoothing: o.labelSmoothing })) * rows.length;
+      }
+      const record: EpochRecord = { epoch, loss: lossSum / n, trainAccuracy: accuracyOf(await trainable.predict(x, n), train.labels, numClasses) };
+      if (o.val && valX) {
+        record.valLoss = await trainable.evaluateLoss(valX, o.val.labels);
+        record.valAccuracy = accuracyOf(await trainable.predict(valX, o.val.labels.length), o.val.labels, numClasses);
+      }
+      history.push(record);
+      o.onProgress?.({ stage: 'epoch', epoch, epochs: o.epochs, loss: record.loss, valLoss: record.valLoss, valAccuracy: record.valAccuracy });
+      for (const cb of callbacks) await cb.onEpochEnd?.(ctx, record);
+    }
+    for (const cb of callbacks) await cb.onTrainEnd?.(ctx);
+    trainable.setWeights(foldStandardization(trainable.getWeights(), dim, stats));
+    return { head: wrapDenseHead(trainable), history, stoppedReason, durationMs: performance.now() - started };
+  } catch (err) {
+    trainable.dispose();
+    throw err;
+  }
+}

@@ -1,0 +1,36 @@
+// headstart's public API. The CLI uses nothing else.
+
+// One-call jobs
+export { train, evaluateModel, predict, loadModel, demo, DEMO_DATA_DIR, MANIFEST_FILE } from './workflows/index.js';
+export type {
+  TrainOptions, TrainResult, EvaluateModelOptions, EvaluateModelResult, PredictOptions, PredictResult, Prediction,
+  TransferModel, LoadModelOptions, ModelManifest, WorkflowOptions, DemoOptions, DemoResult,
+} from './workflows/index.js';
+
+// Source-model zoo: cards, backbones, feature extraction
+export {
+  listBackbones, getModelCard, installBackbone, registerBackbone, loadBackbone, extractFeatures, defaultHome,
+} from './zoo/index.js';
+export type { ModelCard, CutPoint, Backbone, LoadBackboneOptions, ExtractFeaturesOptions, ExtractFeaturesResult, RegisterBackboneOptions } from './zoo/index.js';
+
+// Heads on features
+export { trainHead, loadHead, earlyStopping, HEAD_KINDS, TRAIN_HEAD_DEFAULTS } from './heads/index.js';
+export type { Head, HeadKind, TrainHeadOptions, TrainHeadResult, Callback, EpochRecord, TrainContext } from './heads/index.js';
+
+// Data
+export { loadImageDataset, listImageFolder, readManifest, splitDataset, decodeImage, decodeImageFile, FeatureCache } from './data/index.js';
+export type { ImageDataset, LabeledItem, InputSpec, FeatureSet, SkippedFile, BadFilePolicy } from './data/index.js';
+
+// Engines
+export { createEngine, TfjsEngine } from './engines/index.js';
+export type { Engine, FeatureExtractor, Pooling } from './engines/index.js';
+
+// Evaluation and reports
+export { computeMetrics, topKAccuracy, argmaxRows } from './evaluate/index.js';
+export type { ClassificationMetrics } from './evaluate/index.js';
+export { renderHtmlReport, writeReport, formatTable, formatMetricsSummary } from './report/index.js';
+export type { ReportInput } from './report/index.js';
+
+// Errors and progress
+export { HeadstartError } from './core/index.js';
+export type { ErrorCode, ProgressEvent, ProgressCallback } from './core/index.js';

