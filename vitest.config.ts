@@ -3,6 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    globalSetup: ['test/global-setup.ts'],
     // Feature extraction on the wasm backend is single-threaded and slow; the real-data tests need minutes, not seconds.
     testTimeout: 600_000,
     hookTimeout: 600_000,

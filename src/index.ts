@@ -1,7 +1,7 @@
 // headstart's public API. The CLI uses nothing else.
 
 // One-call jobs
-export { train, evaluateModel, predict, loadModel, demo, DEMO_DATA_DIR, MANIFEST_FILE } from './workflows/index.js';
+export { train, TRAIN_DEFAULTS, evaluateModel, predict, loadModel, demo, DEMO_DATA_DIR, MANIFEST_FILE } from './workflows/index.js';
 export type {
   TrainOptions, TrainResult, EvaluateModelOptions, EvaluateModelResult, PredictOptions, PredictResult, Prediction,
   TransferModel, LoadModelOptions, ModelManifest, WorkflowOptions, DemoOptions, DemoResult,
@@ -9,9 +9,9 @@ export type {
 
 // Source-model zoo: cards, backbones, feature extraction
 export {
-  listBackbones, getModelCard, installBackbone, registerBackbone, loadBackbone, extractFeatures, defaultHome,
+  listBackbones, listLayers, getModelCard, installBackbone, registerBackbone, loadBackbone, extractFeatures, defaultHome,
 } from './zoo/index.js';
-export type { ModelCard, CutPoint, Backbone, LoadBackboneOptions, ExtractFeaturesOptions, ExtractFeaturesResult, RegisterBackboneOptions } from './zoo/index.js';
+export type { ModelCard, CutPoint, Backbone, LoadBackboneOptions, ExtractFeaturesOptions, ExtractFeaturesResult, RegisterBackboneOptions, InstalledBackbone } from './zoo/index.js';
 
 // Heads on features
 export { trainHead, loadHead, earlyStopping, HEAD_KINDS, TRAIN_HEAD_DEFAULTS } from './heads/index.js';
@@ -22,7 +22,7 @@ export { loadImageDataset, listImageFolder, readManifest, splitDataset, decodeIm
 export type { ImageDataset, LabeledItem, InputSpec, FeatureSet, SkippedFile, BadFilePolicy } from './data/index.js';
 
 // Engines
-export { createEngine, TfjsEngine } from './engines/index.js';
+export { createEngine, TfjsEngine, POOLINGS } from './engines/index.js';
 export type { Engine, FeatureExtractor, Pooling } from './engines/index.js';
 
 // Evaluation and reports

@@ -69,6 +69,31 @@ export const TRAIN_HEAD_DEFAULTS = {
 
 const KNOWN_OPTIONS = [...Object.keys(TRAIN_HEAD_DEFAULTS), 'val', 'engine', 'callbacks', 'signal', 'onProgress'];
 
+/** Each numeric option with the range it must lie in; a bad value fails before any work starts. */
+function checkNumbers(o: typeof TRAIN_HEAD_DEFAULTS): void {
+  const ranges: [keyof typeof TRAIN_HEAD_DEFAULTS, number, number, boolean][] = [
+    // name, min, max, integer
+    ['epochs', 1, Infinity, true],
+    ['batchSize', 1, Infinity, true],
+    ['learningRate', Number.MIN_VALUE, Infinity, false],
+    ['weightDecay', 0, Infinity, false],
+    ['dropout', 0, 0.999, false],
+    ['labelSmoothing', 0, 0.999, false],
+    ['patience', 1, Infinity, true],
+    ['k', 1, Infinity, true],
+    ['temperature', Number.MIN_VALUE, Infinity, false],
+  ];
+  for (const [name, min, max, integer] of ranges) {
+    const v = o[name] as number;
+    if (typeof v !== 'number' || !(v >= min && v <= max) || (integer && !Number.isInteger(v))) {
+      throw invalidOption(`Expected ${name} to be ${integer ? 'an integer' : 'a number'} from ${min === Number.MIN_VALUE ? 'above 0' : min}${max === Infinity ? ' up' : ` to ${max}`}. Received: ${String(v)}.`);
+    }
+  }
+  if (!Array.isArray(o.hidden) || !o.hidden.every((h) => Number.isInteger(h) && h > 0)) {
+    throw invalidOption(`Expected hidden to list positive integer layer widths. Received: ${JSON.stringify(o.hidden)}.`);
+  }
+}
+
 function checkFeatureSet(set: FeatureSet, what: string, dim?: number): void {
   const n = set.labels.length;
   if (set.values.length !== n * set.dim) throw invalidOption(`${what} features hold ${set.values.length} values, expected ${n} rows x ${set.dim}.`);
@@ -92,6 +117,7 @@ export async function trainHead(train: FeatureSet, options: TrainHeadOptions = {
   rejectUnknownKeys('trainHead', options, KNOWN_OPTIONS);
   const o = { ...TRAIN_HEAD_DEFAULTS, ...options };
   if (!HEAD_KINDS.includes(o.kind)) throw invalidChoice('kind', o.kind, HEAD_KINDS);
+  checkNumbers(o);
   checkFeatureSet(train, 'Training');
   if (o.val) checkFeatureSet(o.val, 'Validation', train.dim);
   const present = new Set(train.labels);

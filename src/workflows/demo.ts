@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { rejectUnknownKeys } from '../core/index.js';
-import { train } from './train.js';
+import { TRAIN_DEFAULTS, train } from './train.js';
 import type { TrainResult } from './train.js';
 import { resolveHome, WORKFLOW_OPTION_KEYS } from './shared-options.js';
 import type { WorkflowOptions } from './shared-options.js';
@@ -12,7 +12,7 @@ export const DEMO_DATA_DIR = fileURLToPath(new URL('../../assets/flowers-mini', 
 export interface DemoOptions extends WorkflowOptions {
   /** Where the demo model goes. @default '<home>/demo-model' */
   out?: string;
-  /** @default 'mobilenet-v2' */
+  /** @default TRAIN_DEFAULTS.backbone */
   backbone?: string;
 }
 
@@ -30,7 +30,7 @@ export async function demo(options: DemoOptions = {}): Promise<DemoResult> {
     ...rest,
     data: DEMO_DATA_DIR,
     out: out ?? path.join(resolveHome(options), 'demo-model'),
-    backbone: backbone ?? 'mobilenet-v2',
+    backbone: backbone ?? TRAIN_DEFAULTS.backbone,
     perClass: { train: 20, val: 6, test: 10 },
     head: 'linear',
   });

@@ -1,4 +1,4 @@
-export { train } from './train.js';
+export { train, TRAIN_DEFAULTS } from './train.js';
 export type { TrainOptions, TrainResult } from './train.js';
 export { evaluateModel } from './evaluate-model.js';
 export type { EvaluateModelOptions, EvaluateModelResult } from './evaluate-model.js';

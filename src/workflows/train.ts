@@ -27,7 +27,7 @@ export interface TrainOptions extends WorkflowOptions, HeadOptions {
   out: string;
   /** Separate validation data. Without it, validation and test parts are split off `data`. */
   val?: string;
-  /** Zoo id of the backbone. @default 'mobilenet-v2' */
+  /** Zoo id of the backbone. @default 'mobilenet-v2-1.4' */
   backbone?: string;
   /** @default the backbone card's defaultCut */
   cut?: string;
@@ -47,12 +47,23 @@ export interface TrainOptions extends WorkflowOptions, HeadOptions {
 
 export interface TrainResult {
   modelDir: string;
+  /** The HTML report in the model directory, unless `report: false`. */
+  reportPath?: string;
   manifest: ModelManifest;
   metrics: { val?: ClassificationMetrics; test?: ClassificationMetrics };
   skipped: SkippedFile[];
   warnings: string[];
   extraction: { extracted: number; cached: number; durationMs: number };
 }
+
+/** Defaults of the train-specific options (head options: TRAIN_HEAD_DEFAULTS). */
+export const TRAIN_DEFAULTS = {
+  /** The best-measuring bundled backbone on flowers (see its card). */
+  backbone: 'mobilenet-v2-1.4',
+  head: 'linear' as HeadKind,
+  split: { val: 0.15, test: 0.15 },
+  seed: TRAIN_HEAD_DEFAULTS.seed,
+};
 
 const KNOWN_OPTIONS = [
   ...WORKFLOW_OPTION_KEYS,
@@ -70,8 +81,11 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   if (!options.data) throw invalidOption('train needs data: an image folder or a manifest.');
   if (!options.out) throw invalidOption('train needs out: the folder to write the model to.');
   if (options.split && options.perClass) throw invalidOption('Pass either split (fractions) or perClass (counts), not both.');
-  const seed = options.seed ?? TRAIN_HEAD_DEFAULTS.seed;
-  const kind = options.head ?? TRAIN_HEAD_DEFAULTS.kind;
+  if (options.val && (options.split || options.perClass)) {
+    throw invalidOption('With val (a separate validation set) the training data is not split: drop split and perClass, or drop val.');
+  }
+  const seed = options.seed ?? TRAIN_DEFAULTS.seed;
+  const kind = options.head ?? TRAIN_DEFAULTS.head;
   const onBadFile = options.onBadFile ?? 'skip';
   const warnings: string[] = [];
 
@@ -87,7 +101,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   } else {
     parts = options.perClass
       ? splitDataset(all, { perClass: options.perClass, seed })
-      : splitDataset(all, { fractions: options.split ?? { val: 0.15, test: 0.15 }, seed });
+      : splitDataset(all, { fractions: options.split ?? TRAIN_DEFAULTS.split, seed });
   }
   const trainCounts = Object.fromEntries(all.classes.map((c) => [c, parts.train.items.filter((i) => i.label === c).length]));
   const smallest = Math.min(...Object.values(trainCounts));
@@ -97,7 +111,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   let backbone: Backbone | undefined;
   let head: Head | undefined;
   try {
-    backbone = await loadBackbone(options.backbone ?? 'mobilenet-v2', {
+    backbone = await loadBackbone(options.backbone ?? TRAIN_DEFAULTS.backbone, {
       cut: options.cut,
       pooling: options.pooling,
       engine: options.engine,
@@ -138,11 +152,13 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       set.labels.length > 0 ? computeMetrics(set.labels, await predictClasses(trained.head, set), all.classes) : undefined;
     const metrics = { val: await evaluate(valSet), test: await evaluate(testSet) };
 
-    const last = trained.history[trained.history.length - 1];
-    if (last?.valAccuracy !== undefined && last.trainAccuracy - last.valAccuracy > 0.2) {
+    // Judged on the final head (after early stopping restored its best weights), not on the last epoch.
+    const trainAccuracy = (await evaluate(trainSet))?.accuracy;
+    const heldOut = metrics.val ?? metrics.test;
+    if (trainAccuracy !== undefined && heldOut && trainAccuracy - heldOut.accuracy > 0.2) {
       warnings.push(
-        `Overfitting: training accuracy ${(last.trainAccuracy * 100).toFixed(0)}% vs validation ${(last.valAccuracy * 100).toFixed(0)}%. ` +
-          'Try more data, a stronger --weight-decay, or the linear head.',
+        `Overfitting: training accuracy ${(trainAccuracy * 100).toFixed(0)}% vs ${metrics.val ? 'validation' : 'test'} ${(heldOut.accuracy * 100).toFixed(0)}%. ` +
+          `Try more data or a stronger weight decay${kind === 'linear' ? '' : ', or the linear head'}.`,
       );
     }
 
@@ -200,8 +216,10 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         });
       }
     });
+    const wroteReport = options.report !== false && reportMetrics !== undefined;
     return {
       modelDir: path.resolve(options.out),
+      ...(wroteReport ? { reportPath: path.join(path.resolve(options.out), 'report.html') } : {}),
       manifest,
       metrics,
       skipped,

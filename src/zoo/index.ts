@@ -1,6 +1,6 @@
 export type { ModelCard, CutPoint } from './model-card.js';
 export { defaultHome } from './home.js';
-export { listBackbones, getModelCard, installBackbone, registerBackbone, readBackboneFolder, copyBackboneFolder } from './registry.js';
+export { listBackbones, getModelCard, installBackbone, registerBackbone, listLayers, readBackboneFolder, copyBackboneFolder } from './registry.js';
 export type { InstalledBackbone, RegisterBackboneOptions } from './registry.js';
 export { loadBackbone } from './backbone.js';
 export type { Backbone, LoadBackboneOptions } from './backbone.js';

@@ -173,3 +173,9 @@ export async function registerBackbone(options: RegisterBackboneOptions): Promis
   });
   return installed(home, record);
 }
+
+/** Every layer (or graph node) of a backbone with its output shape: the places it can be cut. */
+export async function listLayers(id: string, options: { home: string; engine: Engine; onProgress?: ProgressCallback }) {
+  const backbone = await installBackbone(id, options);
+  return options.engine.listLayers(backbone.files);
+}

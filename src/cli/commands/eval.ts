@@ -1,0 +1,48 @@
+import path from 'node:path';
+import { evaluateModel, formatMetricsSummary } from '../../index.js';
+import type { EvaluateModelOptions, EvaluateModelResult } from '../../index.js';
+import { defineCommand } from '../command-spec.js';
+import { DATA_POLICY_FLAGS, envHelp, resolveBadFilePolicy } from '../common-flags.js';
+import { percent, warningLines } from './result-text.js';
+import { workflowOptions } from './workflow-options.js';
+
+function evalSummary(result: EvaluateModelResult, options: EvaluateModelOptions): string {
+  return [
+    `Evaluated ${path.resolve(options.model)} on ${path.resolve(options.data)} (${result.metrics.n} images).`,
+    '',
+    formatMetricsSummary(result.metrics, result.classes),
+    '',
+    `Top-${result.topK.k} accuracy ${percent(result.topK.accuracy)}`,
+    ...warningLines([], result.skipped, 'the report'),
+    `Report   ${result.reportPath}`,
+    `Metrics  ${result.metricsPath}`,
+  ].join('\n');
+}
+
+export const evalCommand = defineCommand({
+  name: 'eval',
+  summary: 'Score a trained model on labelled images and write an HTML report.',
+  description:
+    'Runs the model on every image of --data (same class names as training; a subset of them is fine) and writes ' +
+    'report.html and metrics.json with the confusion matrix, per-class scores and the training curves.',
+  flags: {
+    model: { kind: 'string', placeholder: 'DIR', required: true, description: "A model directory written by 'headstart train'.", group: 'Data' },
+    data: { kind: 'string', placeholder: 'DIR', required: true, description: 'Labelled images: a folder with one sub-folder per class, or a manifest.', group: 'Data' },
+    ...DATA_POLICY_FLAGS,
+    'report-dir': { kind: 'string', placeholder: 'DIR', default: '<model>/eval-report', description: 'Where report.html and metrics.json go.', group: 'Output' },
+    'top-k': { kind: 'integer', min: 1, default: 3, description: 'Also report top-k accuracy for this k.', group: 'Output' },
+  },
+  env: envHelp(),
+  examples: ['headstart eval --model my-model --data holdout/', 'headstart eval --model my-model --data holdout/ --top-k 2 --json'],
+  async run({ flags }, ctx) {
+    const options: EvaluateModelOptions = {
+      ...workflowOptions(ctx, { noCache: flags.noCache, onBadFile: resolveBadFilePolicy(flags, 'eval') }),
+      model: flags.model,
+      data: flags.data,
+    };
+    if (flags.reportDir !== undefined) options.reportDir = flags.reportDir;
+    if (flags.topK !== undefined) options.topK = flags.topK;
+    const result = await evaluateModel(options);
+    ctx.print(result, () => evalSummary(result, options));
+  },
+});

@@ -1,0 +1,32 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import type { SkippedFile } from '../../index.js';
+import { shellQuote } from '../text-wrap.js';
+
+/** `3.4%` */
+export function percent(fraction: number): string {
+  return `${(fraction * 100).toFixed(1)}%`;
+}
+
+/** Relative to the working directory when that is shorter, so suggested commands stay readable. */
+export function displayPath(file: string): string {
+  const relative = path.relative(process.cwd(), file);
+  return relative && !relative.startsWith('..') && relative.length < file.length ? relative : file;
+}
+
+export function quotedPath(file: string): string {
+  return shellQuote(displayPath(file));
+}
+
+/** Warning lines and a skipped-files count, or nothing. */
+export function warningLines(warnings: readonly string[], skipped: readonly SkippedFile[], where: string): string[] {
+  const lines = warnings.map((w) => `warning: ${w}`);
+  if (skipped.length > 0) lines.push(`skipped ${skipped.length} file${skipped.length === 1 ? '' : 's'} (each listed on stderr above, and in ${where})`);
+  return lines;
+}
+
+/** The model directory's report.html, if training wrote one. */
+export function trainingReportPath(modelDir: string): string | undefined {
+  const file = path.join(modelDir, 'report.html');
+  return existsSync(file) ? file : undefined;
+}

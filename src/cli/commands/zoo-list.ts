@@ -1,0 +1,41 @@
+import { defaultHome, formatTable, listBackbones } from '../../index.js';
+import type { ModelCard } from '../../index.js';
+import { defineCommand } from '../command-spec.js';
+import { envHelp } from '../common-flags.js';
+
+const MAX_CELL = 44;
+
+function clip(text: string): string {
+  return text.length > MAX_CELL ? `${text.slice(0, MAX_CELL - 1)}…` : text;
+}
+
+/** Graph-model node names are long paths whose end says the most. */
+function clipStart(text: string): string {
+  return text.length > MAX_CELL ? `…${text.slice(text.length - MAX_CELL + 1)}` : text;
+}
+
+function backboneTable(cards: ModelCard[]): string {
+  const rows = cards.map((c) => [
+    c.id,
+    clip(c.name),
+    `${c.input.height}x${c.input.width}`,
+    clipStart(c.defaultCut),
+    String(c.embeddingSize),
+    c.origin,
+    clip(c.licence),
+  ]);
+  const table = formatTable(rows, { header: ['id', 'name', 'input', 'default cut', 'embedding', 'origin', 'licence'] });
+  return `${table}\n\nFull card, cut points and provenance: headstart zoo show ID`;
+}
+
+export const zooListCommand = defineCommand({
+  name: 'zoo list',
+  summary: 'List the backbones: bundled ones and those you registered.',
+  flags: {},
+  env: envHelp(),
+  examples: ['headstart zoo list', 'headstart zoo list --json'],
+  async run(_args, ctx) {
+    const cards = await listBackbones({ home: ctx.home ?? defaultHome() });
+    ctx.print(cards, () => backboneTable(cards));
+  },
+});
