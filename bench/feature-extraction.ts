@@ -220,7 +220,7 @@ export async function runFeatureExtractionBench(args: BenchArgs): Promise<Featur
     const { cut, pooling } = backbone;
     if (pooling !== 'avg') throw new Error(`The recipe average-pools, but ${card.id} defaults to '${pooling}' pooling.`);
 
-    model = await loadLayersModelFromFile(installed.files.modelJson);
+    model = await loadLayersModelFromFile(installed.files.path);
     const truncated = tf.model({ inputs: model.inputs, outputs: model.getLayer(cut).output as tf.SymbolicTensor });
     if (tf.getBackend() !== 'wasm') throw new Error(`Expected the wasm backend; tfjs is on '${tf.getBackend()}'.`);
 

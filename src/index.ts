@@ -22,8 +22,8 @@ export { loadImageDataset, listImageFolder, readManifest, splitDataset, decodeIm
 export type { ImageDataset, LabeledItem, InputSpec, FeatureSet, SkippedFile, BadFilePolicy } from './data/index.js';
 
 // Engines
-export { createEngine, TfjsEngine, POOLINGS } from './engines/index.js';
-export type { Engine, FeatureExtractor, Pooling } from './engines/index.js';
+export { createEngine, TfjsEngine, POOLINGS, MODEL_FORMATS } from './engines/index.js';
+export type { Engine, FeatureExtractor, Pooling, ModelFormat, ModelFiles } from './engines/index.js';
 
 // Evaluation and reports
 export { computeMetrics, topKAccuracy, argmaxRows } from './evaluate/index.js';

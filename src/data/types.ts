@@ -38,6 +38,11 @@ export interface InputSpec {
   resize: 'center-crop' | 'stretch';
   mean: [number, number, number];
   std: [number, number, number];
+  /**
+   * Tensor layout the model's input expects. Decoding always yields HWC pixels; an engine transposes for 'nchw'.
+   * @default 'nhwc'
+   */
+  layout?: 'nhwc' | 'nchw';
 }
 
 /** Features of a dataset's files, row-major: row i of `values` (length n * dim) belongs to `files[i]`. */

@@ -4,12 +4,15 @@ import type { InputSpec } from '../data/index.js';
 export type Pooling = 'avg' | 'max' | 'flatten';
 export const POOLINGS: readonly Pooling[] = ['avg', 'max', 'flatten'];
 
+/** 'tfjs-layers': a TF.js Layers model.json; 'tfjs-graph': a TF.js graph model.json; 'onnx': an .onnx file. */
+export type ModelFormat = 'tfjs-layers' | 'tfjs-graph' | 'onnx';
+export const MODEL_FORMATS: readonly ModelFormat[] = ['tfjs-layers', 'tfjs-graph', 'onnx'];
+
 /** Model files on disk that an engine can load. */
 export interface ModelFiles {
-  /** 'tfjs-layers': a TF.js Layers model.json; 'tfjs-graph': a TF.js graph model.json. */
-  format: 'tfjs-layers' | 'tfjs-graph';
-  /** Path to model.json; weight shards are resolved beside it. */
-  modelJson: string;
+  format: ModelFormat;
+  /** The model.json (weight shards are resolved beside it) or the .onnx file. */
+  path: string;
 }
 
 export interface ExtractorOptions {

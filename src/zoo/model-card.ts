@@ -1,5 +1,5 @@
 import type { InputSpec } from '../data/index.js';
-import type { Pooling } from '../engines/index.js';
+import type { ModelFormat, Pooling } from '../engines/index.js';
 
 /** A place a user can cut a backbone, with what is known about the layer's weights there. */
 export interface CutPoint {
@@ -14,7 +14,7 @@ export interface ModelCard {
   id: string;
   name: string;
   modality: 'image';
-  format: 'tfjs-layers' | 'tfjs-graph';
+  format: ModelFormat;
   input: InputSpec;
   defaultCut: string;
   defaultPooling: Pooling;

@@ -1,4 +1,5 @@
 import { HeadstartError } from '../core/index.js';
+import { MODEL_FORMATS } from '../engines/index.js';
 import type { ModelCard } from './model-card.js';
 
 type Check = 'string' | 'number' | 'object';
@@ -36,7 +37,8 @@ export function parseModelCard(raw: unknown, file: string): ModelCard {
   }
   if (!['rgb', 'bgr'].includes(String(input.channelOrder))) throw fail(`input.channelOrder should be 'rgb' or 'bgr'`);
   if (!['center-crop', 'stretch'].includes(String(input.resize))) throw fail(`input.resize should be 'center-crop' or 'stretch'`);
-  if (!['tfjs-layers', 'tfjs-graph'].includes(String(record.format))) throw fail(`format should be 'tfjs-layers' or 'tfjs-graph'`);
+  if (input.layout !== undefined && !['nhwc', 'nchw'].includes(String(input.layout))) throw fail(`input.layout should be 'nhwc' or 'nchw'`);
+  if (!(MODEL_FORMATS as readonly string[]).includes(String(record.format))) throw fail(`format should be one of ${MODEL_FORMATS.join(', ')}`);
   if (!['avg', 'max', 'flatten'].includes(String(record.defaultPooling))) throw fail(`defaultPooling should be 'avg', 'max' or 'flatten'`);
   return raw as ModelCard;
 }

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { HeadstartError, invalidOption, sha256, writeDirAtomic, writeFileAtomic } from '../core/index.js';
 import type { ProgressCallback } from '../core/index.js';
 import type { InputSpec } from '../data/index.js';
-import type { Engine, ModelFiles, Pooling } from '../engines/index.js';
+import type { Engine, ModelFiles, ModelFormat, Pooling } from '../engines/index.js';
 import { BUNDLED_MODELS } from './bundled.js';
 import { zooDir } from './home.js';
 import type { ModelCard } from './model-card.js';
@@ -48,7 +48,7 @@ function installed(home: string, record: InstallRecord): InstalledBackbone {
 }
 
 function installedIn(dir: string, record: InstallRecord): InstalledBackbone {
-  return { card: record.card, weightsSha256: record.weightsSha256, files: { format: record.card.format, modelJson: path.join(dir, 'model.json') } };
+  return { card: record.card, weightsSha256: record.weightsSha256, files: { format: record.card.format, path: path.join(dir, 'model.json') } };
 }
 
 /**
@@ -63,7 +63,7 @@ export async function readBackboneFolder(dir: string): Promise<InstalledBackbone
 
 /** Copies an installed backbone's folder (card, model.json, weight shards) to `dir`. */
 export async function copyBackboneFolder(backbone: InstalledBackbone, dir: string): Promise<void> {
-  await fs.cp(path.dirname(backbone.files.modelJson), dir, { recursive: true });
+  await fs.cp(path.dirname(backbone.files.path), dir, { recursive: true });
 }
 
 /** Every backbone known: bundled ones (converted or not yet) and the user's registrations. */
@@ -116,9 +116,9 @@ export async function installBackbone(id: string, options: { home: string; onPro
 export interface RegisterBackboneOptions {
   /** Zoo id, lower-case letters, digits and dashes. */
   id: string;
-  /** A TF.js model.json (Layers or graph). Its weight shards are copied from beside it. */
-  modelJson: string;
-  format: 'tfjs-layers' | 'tfjs-graph';
+  /** A TF.js model.json (Layers or graph; its weight shards are copied from beside it) or an .onnx file. */
+  model: string;
+  format: ModelFormat;
   input: InputSpec;
   /** Layer (Layers model) or output node (graph model) to take features from. */
   cut: string;
@@ -139,15 +139,15 @@ export async function registerBackbone(options: RegisterBackboneOptions): Promis
   if (!/^[a-z0-9][a-z0-9-]*$/.test(id)) throw invalidOption(`Expected id to be lower-case letters, digits and dashes. Received: '${id}'.`);
   if (BUNDLED_MODELS.some((m) => m.card.id === id)) throw invalidOption(`'${id}' is a bundled backbone; choose another id.`);
   const pooling = options.pooling ?? 'avg';
-  const source: ModelFiles = { format: options.format, modelJson: options.modelJson };
+  const source: ModelFiles = { format: options.format, path: options.model };
   const extractor = await engine.loadExtractor(source, { cut: options.cut, pooling, input: options.input });
   const dim = extractor.dim;
   const cutShape = extractor.cutShape;
   extractor.dispose();
 
-  const json = JSON.parse(await fs.readFile(options.modelJson, 'utf8')) as { weightsManifest: { paths: string[] }[] };
+  const json = JSON.parse(await fs.readFile(options.model, 'utf8')) as { weightsManifest: { paths: string[] }[] };
   const shardPaths = json.weightsManifest.flatMap((g) => g.paths);
-  const shards = await Promise.all(shardPaths.map((p) => fs.readFile(path.join(path.dirname(options.modelJson), p))));
+  const shards = await Promise.all(shardPaths.map((p) => fs.readFile(path.join(path.dirname(options.model), p))));
   const card: ModelCard = {
     id,
     name: options.name ?? id,
@@ -159,7 +159,7 @@ export async function registerBackbone(options: RegisterBackboneOptions): Promis
     defaultCutReason: 'chosen by the user at registration',
     embeddingSize: dim,
     cutPoints: [{ layer: options.cut, shape: cutShape }],
-    weightsSource: `registered from ${path.resolve(options.modelJson)}`,
+    weightsSource: `registered from ${path.resolve(options.model)}`,
     trainedOn: options.trainedOn ?? 'unknown (registered by the user)',
     licence: options.licence ?? 'unknown',
     pretrainedLayers: 'unknown (registered by the user)',

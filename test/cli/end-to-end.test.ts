@@ -97,7 +97,7 @@ describe('train, eval and predict through the binary', () => {
   it('zoo add registers a TF.js model, which zoo list and zoo show then know', async () => {
     const modelJson = path.join(home, 'zoo', 'mobilenet-v2', 'model.json');
     const r = await run(
-      'zoo', 'add', '--id', 'my-mobilenet', '--model-json', modelJson, '--format', 'tfjs-layers', '--cut', 'block_12_add',
+      'zoo', 'add', '--id', 'my-mobilenet', '--model', modelJson, '--format', 'tfjs-layers', '--cut', 'block_12_add',
       '--mean', '0,0,0', '--std', '255,255,255', '--licence', 'MIT', '--json',
     );
     expect(r.code, r.stderr).toBe(0);

@@ -28,7 +28,7 @@ const KEY_FLAGS: Record<string, string[]> = {
   'zoo list': [],
   'zoo show': ['ID'],
   'zoo add': [
-    '--id', '--model-json', '--format', '--cut', '--pooling', '--input-size', '--mean', '--std', '--channel-order',
+    '--id', '--model', '--format', '--cut', '--pooling', '--input-size', '--mean', '--std', '--channel-order',
     '--resize', '--name', '--trained-on', '--licence',
   ],
 };

@@ -42,10 +42,10 @@ describe('usage errors exit 2 with nothing on stdout', () => {
   it('predict without files', () => expectUsageError(['predict', '--model', 'm'], 'FILE'));
 
   it('zoo add without --mean/--std says why preprocessing is required', () =>
-    expectUsageError(['zoo', 'add', '--id', 'x', '--model-json', 'm.json', '--format', 'tfjs-layers', '--cut', 'c'], '--mean R,G,B', '--std R,G,B', 'never guesses'));
+    expectUsageError(['zoo', 'add', '--id', 'x', '--model', 'm.json', '--format', 'tfjs-layers', '--cut', 'c'], '--mean R,G,B', '--std R,G,B', 'never guesses'));
 
   it('zoo add with a mean of two numbers', () =>
-    expectUsageError(['zoo', 'add', '--id', 'x', '--model-json', 'm.json', '--format', 'tfjs-layers', '--cut', 'c', '--mean', '0,0', '--std', '1,1,1'], '--mean', "'0,0'"));
+    expectUsageError(['zoo', 'add', '--id', 'x', '--model', 'm.json', '--format', 'tfjs-layers', '--cut', 'c', '--mean', '0,0', '--std', '1,1,1'], '--mean', "'0,0'"));
 
   it.each([
     [['--epochs', 'abc'], ['--epochs', "'abc'", 'integer']],

@@ -97,7 +97,7 @@ describe('zoo', () => {
     const modelJson = await writeTinyConvModel(path.join(work, 'tiny'));
     const userHome = path.join(work, 'home');
     const installed = await registerBackbone({
-      id: 'tiny-conv', modelJson, format: 'tfjs-layers', cut: 'conv_b', home: userHome, engine: createEngine(),
+      id: 'tiny-conv', model: modelJson, format: 'tfjs-layers', cut: 'conv_b', home: userHome, engine: createEngine(),
       input: { height: 32, width: 32, channelOrder: 'rgb', resize: 'stretch', mean: [0, 0, 0], std: [255, 255, 255] },
     });
     expect(installed.card).toMatchObject({ id: 'tiny-conv', embeddingSize: 8, origin: 'user', defaultCut: 'conv_b' });

@@ -1,4 +1,4 @@
-import { createEngine, registerBackbone } from '../../index.js';
+import { createEngine, MODEL_FORMATS, registerBackbone } from '../../index.js';
 import type { RegisterBackboneOptions } from '../../index.js';
 import { defaultHome } from '../../index.js';
 import { defineCommand } from '../command-spec.js';
@@ -28,8 +28,8 @@ export const zooAddCommand = defineCommand({
     'zoo with a model card. Afterwards use it like a bundled backbone: headstart train --backbone ID.',
   flags: {
     id: { kind: 'string', placeholder: 'ID', required: true, description: 'Zoo id: lower-case letters, digits and dashes.', group: 'Model' },
-    'model-json': { kind: 'string', placeholder: 'PATH', required: true, description: 'A TF.js model.json; its weight shards are copied from beside it.', group: 'Model' },
-    format: { kind: 'choice', choices: ['tfjs-layers', 'tfjs-graph'], required: true, description: 'TF.js Layers model or graph model.', group: 'Model' },
+    model: { kind: 'string', placeholder: 'PATH', required: true, description: 'A TF.js model.json (its weight shards are copied from beside it) or an .onnx file.', group: 'Model' },
+    format: { kind: 'choice', choices: MODEL_FORMATS, required: true, description: 'TF.js Layers model, TF.js graph model, or ONNX.', group: 'Model' },
     cut: { kind: 'string', placeholder: 'LAYER', required: true, description: 'Layer (Layers model) or output node (graph model) to take features from.', group: 'Model' },
     pooling: { kind: 'choice', choices: ['avg', 'max', 'flatten'], default: 'avg', description: 'How the feature map at the cut becomes a vector.', group: 'Model' },
     'input-size': { kind: 'string', placeholder: 'N|HxW', default: 224, description: 'Input height and width in pixels.', group: 'Preprocessing' },
@@ -66,7 +66,7 @@ export const zooAddCommand = defineCommand({
   },
   env: envHelp(),
   examples: [
-    'headstart zoo add --id my-net --model-json ./my-net/model.json --format tfjs-layers --cut conv_pw_11_relu \\\n' +
+    'headstart zoo add --id my-net --model ./my-net/model.json --format tfjs-layers --cut conv_pw_11_relu \\\n' +
       '      --mean 127.5,127.5,127.5 --std 127.5,127.5,127.5 --licence Apache-2.0',
   ],
   async run({ flags }, ctx) {
@@ -74,7 +74,7 @@ export const zooAddCommand = defineCommand({
     const [s0, s1, s2] = flags.std;
     const options: RegisterBackboneOptions = {
       id: flags.id,
-      modelJson: flags.modelJson,
+      model: flags.model,
       format: flags.format,
       cut: flags.cut,
       input: {
@@ -97,7 +97,7 @@ export const zooAddCommand = defineCommand({
       [
         `Registered ${card.id}: cut at ${card.defaultCut} (${card.defaultPooling} pooling), ${card.embeddingSize}-d features, ` +
           `output at the cut ${card.cutPoints[0]?.shape.join('x') ?? '?'}.`,
-        `Files   ${installed.files.modelJson}`,
+        `Files   ${installed.files.path}`,
         '',
         'Next:',
         `  headstart zoo show ${card.id}`,

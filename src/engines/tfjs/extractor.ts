@@ -54,7 +54,7 @@ export async function loadLayersExtractor(files: ModelFiles, options: ExtractorO
     model.dispose();
     throw new HeadstartError(
       'HS_LAYER_NOT_FOUND',
-      `Layer '${options.cut}' is not in ${files.modelJson}. Layers with similar names: ${closeNames(options.cut, names)}. ` +
+      `Layer '${options.cut}' is not in ${files.path}. Layers with similar names: ${closeNames(options.cut, names)}. ` +
         `Run 'headstart zoo show <id>' to list the cut points.`,
     );
   }
@@ -77,7 +77,7 @@ export async function loadGraphExtractor(files: ModelFiles, options: ExtractorOp
     model.dispose();
     throw new HeadstartError(
       'HS_LAYER_NOT_FOUND',
-      `Cannot run graph model ${files.modelJson} up to node '${options.cut}' with input [1, ${height}, ${width}, 3]: ${(err as Error).message}. ` +
+      `Cannot run graph model ${files.path} up to node '${options.cut}' with input [1, ${height}, ${width}, 3]: ${(err as Error).message}. ` +
         `Name an output node of the graph (see 'headstart zoo show <id>').`,
       { cause: err },
     );

@@ -15,18 +15,18 @@ interface ModelJson {
 export async function readModelArtifacts(files: ModelFiles): Promise<tfTypes.io.ModelArtifacts> {
   let json: ModelJson;
   try {
-    json = JSON.parse(await fs.readFile(files.modelJson, 'utf8')) as ModelJson;
+    json = JSON.parse(await fs.readFile(files.path, 'utf8')) as ModelJson;
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'HS_MODEL_NOT_FOUND' : 'HS_MODEL_INVALID';
-    throw new HeadstartError(code, `Cannot read TF.js model ${files.modelJson}: ${(err as Error).message}.`, { cause: err });
+    throw new HeadstartError(code, `Cannot read TF.js model ${files.path}: ${(err as Error).message}.`, { cause: err });
   }
   if (!json.modelTopology || !Array.isArray(json.weightsManifest)) {
     throw new HeadstartError(
       'HS_MODEL_INVALID',
-      `${files.modelJson} is not a TF.js model.json: it needs "modelTopology" and "weightsManifest". Convert the model with tensorflowjs_converter first.`,
+      `${files.path} is not a TF.js model.json: it needs "modelTopology" and "weightsManifest". Convert the model with tensorflowjs_converter first.`,
     );
   }
-  const dir = path.dirname(files.modelJson);
+  const dir = path.dirname(files.path);
   const weightSpecs: tfTypes.io.WeightsManifestEntry[] = [];
   const shards: Buffer[] = [];
   for (const group of json.weightsManifest) {
@@ -36,7 +36,7 @@ export async function readModelArtifacts(files: ModelFiles): Promise<tfTypes.io.
       try {
         shards.push(await fs.readFile(shardPath));
       } catch (err) {
-        throw new HeadstartError('HS_MODEL_INVALID', `Weight shard ${shardPath} listed in ${files.modelJson} cannot be read.`, { cause: err });
+        throw new HeadstartError('HS_MODEL_INVALID', `Weight shard ${shardPath} listed in ${files.path} cannot be read.`, { cause: err });
       }
     }
   }

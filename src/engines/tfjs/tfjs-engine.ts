@@ -18,7 +18,7 @@ export class TfjsEngine implements Engine {
   async listLayers(files: ModelFiles) {
     await initWasmBackend();
     if (files.format === 'tfjs-graph') {
-      const json = JSON.parse(await fs.readFile(files.modelJson, 'utf8')) as { modelTopology?: { node?: GraphNode[] } };
+      const json = JSON.parse(await fs.readFile(files.path, 'utf8')) as { modelTopology?: { node?: GraphNode[] } };
       return (json.modelTopology?.node ?? []).filter((n) => n.op !== 'Const').map((n) => ({ name: n.name, className: n.op, shape: [] }));
     }
     const model = await tf.loadLayersModel(tf.io.fromMemory(await readModelArtifacts(files)));
@@ -39,7 +39,7 @@ export class TfjsEngine implements Engine {
       return files.format === 'tfjs-graph' ? await loadGraphExtractor(files, options) : await loadLayersExtractor(files, options);
     } catch (err) {
       if (err instanceof HeadstartError) throw err;
-      throw new HeadstartError('HS_ENGINE_FAILED', `tfjs-wasm could not load ${files.modelJson}: ${(err as Error).message}`, { cause: err });
+      throw new HeadstartError('HS_ENGINE_FAILED', `tfjs-wasm could not load ${files.path}: ${(err as Error).message}`, { cause: err });
     }
   }
 
