@@ -1,3 +1,5 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
 import type { ModelCard } from './model-card.js';
 
 /** How nsfwjs packs a Keras model: model.json and base64 weight shards inside JS modules. */
@@ -8,18 +10,23 @@ interface NsfwjsModelDefinition {
 
 export interface BundledModel {
   card: ModelCard;
-  /** The npm package the weights come from. */
-  packageName: string;
-  /** Reads model.json and the weight bytes from the installed package. */
-  read(): Promise<{ modelJson: { modelTopology: object; weightsManifest: { paths: string[]; weights: object[] }[] }; weights: Buffer }>;
+  /** Where the weights come from (an npm package, or a file shipped in this repository), for messages. */
+  source: string;
+  /** Writes the engine-ready files into `dir`; resolves to the weight bytes the install hash covers. */
+  writeFiles(dir: string): Promise<Uint8Array>;
 }
 
-async function readNsfwjs(definition: Promise<NsfwjsModelDefinition>) {
+/** Unpacks an nsfwjs model into model.json + one weights.bin. */
+async function writeNsfwjs(definition: Promise<NsfwjsModelDefinition>, dir: string): Promise<Uint8Array> {
   const model = await definition;
   const modelJson = (await model.modelJson()).default;
   const shards: Buffer[] = [];
   for (const bundle of model.weightBundles) shards.push(Buffer.from((await bundle()).default, 'base64'));
-  return { modelJson, weights: Buffer.concat(shards) };
+  const weights = Buffer.concat(shards);
+  const json = { ...modelJson, weightsManifest: modelJson.weightsManifest.map((g) => ({ ...g, paths: ['weights.bin'] })) };
+  await fs.writeFile(path.join(dir, 'model.json'), JSON.stringify(json));
+  await fs.writeFile(path.join(dir, 'weights.bin'), weights);
+  return weights;
 }
 
 /** Node-name prefix of the TF Hub MobileNetV2 body inside nsfwjs's graph model. */
@@ -37,8 +44,8 @@ const NSFWJS_SCALE = { mean: [0, 0, 0], std: [255, 255, 255] } as const;
 
 export const BUNDLED_MODELS: readonly BundledModel[] = [
   {
-    packageName: 'nsfwjs',
-    read: () => readNsfwjs(import('nsfwjs/models/mobilenet_v2').then((m) => m.MobileNetV2Model as unknown as NsfwjsModelDefinition)),
+    source: 'the nsfwjs npm package',
+    writeFiles: (dir) => writeNsfwjs(import('nsfwjs/models/mobilenet_v2').then((m) => m.MobileNetV2Model as unknown as NsfwjsModelDefinition), dir),
     card: {
       id: 'mobilenet-v2',
       name: 'MobileNetV2 1.0 (Keras, ImageNet body; weights from nsfwjs)',
@@ -71,8 +78,8 @@ export const BUNDLED_MODELS: readonly BundledModel[] = [
     },
   },
   {
-    packageName: 'nsfwjs',
-    read: () => readNsfwjs(import('nsfwjs/models/inception_v3').then((m) => m.InceptionV3Model as unknown as NsfwjsModelDefinition)),
+    source: 'the nsfwjs npm package',
+    writeFiles: (dir) => writeNsfwjs(import('nsfwjs/models/inception_v3').then((m) => m.InceptionV3Model as unknown as NsfwjsModelDefinition), dir),
     card: {
       id: 'inception-v3',
       name: 'InceptionV3 (Keras, ImageNet body; weights from nsfwjs)',
@@ -106,8 +113,8 @@ export const BUNDLED_MODELS: readonly BundledModel[] = [
     },
   },
   {
-    packageName: 'nsfwjs',
-    read: () => readNsfwjs(import('nsfwjs/models/mobilenet_v2_mid').then((m) => m.MobileNetV2MidModel as unknown as NsfwjsModelDefinition)),
+    source: 'the nsfwjs npm package',
+    writeFiles: (dir) => writeNsfwjs(import('nsfwjs/models/mobilenet_v2_mid').then((m) => m.MobileNetV2MidModel as unknown as NsfwjsModelDefinition), dir),
     card: {
       id: 'mobilenet-v2-1.4',
       name: 'MobileNetV2 1.4 (TF Hub feature-vector body in a TF.js graph model; weights from nsfwjs)',

@@ -101,15 +101,14 @@ export async function installBackbone(id: string, options: { home: string; onPro
   if (existing) return installed(options.home, existing);
   const bundled = BUNDLED_MODELS.find((m) => m.card.id === id);
   if (!bundled) throw unknownBackbone(id, await listBackbones(options));
-  options.onProgress?.({ stage: 'convert', model: id, message: `converting ${id} from the ${bundled.packageName} package (once)` });
-  const { modelJson, weights } = await bundled.read();
-  const record: InstallRecord = { card: bundled.card, weightsSha256: sha256(weights) };
+  options.onProgress?.({ stage: 'convert', model: id, message: `converting ${id} from ${bundled.source} (once)` });
+  let record: InstallRecord | undefined;
   await writeDirAtomic(entryDir(options.home, id), async (dir) => {
-    const json = { ...modelJson, weightsManifest: modelJson.weightsManifest.map((g) => ({ ...g, paths: ['weights.bin'] })) };
-    await fs.writeFile(path.join(dir, 'model.json'), JSON.stringify(json));
-    await fs.writeFile(path.join(dir, 'weights.bin'), weights);
+    const hashed = await bundled.writeFiles(dir);
+    record = { card: bundled.card, weightsSha256: sha256(hashed) };
     await fs.writeFile(path.join(dir, 'card.json'), JSON.stringify(record, null, 2));
   });
+  if (!record) throw new Error(`installing ${id} wrote no record`);
   return installed(options.home, record);
 }
 
