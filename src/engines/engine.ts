@@ -16,7 +16,7 @@ export interface ModelFiles {
 }
 
 export interface ExtractorOptions {
-  /** Layer (Layers models) or node (graph models) whose output becomes the features. */
+  /** Layer (Layers models), node (TF.js graph models) or value name (ONNX) whose output becomes the features. */
   cut: string;
   pooling: Pooling;
   input: InputSpec;
@@ -26,7 +26,10 @@ export interface ExtractorOptions {
 export interface FeatureExtractor {
   /** Length of one feature vector. */
   readonly dim: number;
-  /** Shape of the cut layer's output for one image, before pooling. */
+  /**
+   * Shape of the cut layer's output for one image, before pooling: [h, w, c] for TF.js, [c, h, w] for ONNX
+   * (each runtime's own convention).
+   */
   readonly cutShape: number[];
   /**
    * Runs a batch. `pixels` holds `count` preprocessed images, HWC row-major (length count*h*w*3).
@@ -70,7 +73,7 @@ export interface TrainableHead {
   dispose(): void;
 }
 
-/** The one interface every runtime implements (tfjs-wasm here; onnxruntime later). */
+/** The one interface every runtime implements (tfjs-wasm, onnxruntime). */
 export interface Engine {
   readonly name: string;
   /** Layer names of a model, in graph order, with their output shapes: the places a user can cut. */
@@ -78,4 +81,6 @@ export interface Engine {
   loadExtractor(files: ModelFiles, options: ExtractorOptions): Promise<FeatureExtractor>;
   createHead(spec: DenseHeadSpec): Promise<TrainableHead>;
   loadHead(saved: SavedHead): Promise<TrainableHead>;
+  /** Releases what the engine holds natively (cached sessions); extractors loaded from it stop working. */
+  dispose(): Promise<void>;
 }

@@ -1,12 +1,12 @@
 import { promises as fs } from 'node:fs';
-import { HeadstartError, rejectUnknownKeys, sha256, throwIfAborted } from '../core/index.js';
+import { HeadstartError, invalidOption, rejectUnknownKeys, sha256, throwIfAborted } from '../core/index.js';
 import type { ProgressCallback } from '../core/index.js';
 import { decodeImage } from '../data/index.js';
-import type { BadFilePolicy, FeatureCache, FeatureSet, ImageDataset, SkippedFile } from '../data/index.js';
+import type { BadFilePolicy, FeatureCache, FeatureSet, ImageDataset, LabeledItem, SkippedFile } from '../data/index.js';
 import type { Backbone } from './backbone.js';
 
 export interface ExtractFeaturesOptions {
-  /** Images per engine call; the decoded pixels of one batch are all that is held in memory. @default 16 */
+  /** Images per engine call; the pixels of two batches (the one running, the next decoding) are held in memory. @default 16 */
   batchSize?: number;
   /** Reuse and store features here. Without a cache every image is run through the backbone. */
   cache?: FeatureCache;
@@ -27,7 +27,56 @@ export interface ExtractFeaturesResult {
 
 const KNOWN_OPTIONS = ['batchSize', 'cache', 'onBadFile', 'signal', 'onProgress'];
 
-/** Files in, feature vectors out: reads, hashes, looks up the cache, decodes and runs only what is missing. */
+type Decoded = { ok: true } | { ok: false; error: unknown };
+
+/** One batch read, hashed and looked up in the cache, with the images it misses decoding into one buffer. */
+interface PreparedBatch {
+  items: LabeledItem[];
+  /** Content hash of each item, '' when the file could not be read. */
+  hashes: string[];
+  readErrors: (HeadstartError | undefined)[];
+  hits: Map<string, Float32Array>;
+  /** Items not in the cache, in order: the j-th decodes into `pixels` at j * imageSize. */
+  misses: number[];
+  pixels: Float32Array;
+  /** Settles, never rejects, once every miss has decoded or failed to. */
+  decoded: Promise<Decoded[]>;
+}
+
+/**
+ * Reads, hashes and looks up a batch, then starts decoding its misses without waiting for them: sharp decodes on
+ * libuv threads, so they progress while the engine (which holds the JS thread during a run) works on another batch.
+ */
+async function prepareBatch(items: LabeledItem[], backbone: Backbone, cache: FeatureCache | undefined): Promise<PreparedBatch> {
+  const bytes = await Promise.all(
+    items.map((item) =>
+      fs.readFile(item.path).catch((err: unknown) => new HeadstartError('HS_FILE_NOT_FOUND', `Cannot read ${item.path}: ${(err as Error).message}.`, { cause: err })),
+    ),
+  );
+  const readErrors = bytes.map((b) => (b instanceof HeadstartError ? b : undefined));
+  const hashes = bytes.map((b) => (b instanceof HeadstartError ? '' : sha256(b)));
+  const hits = cache ? cache.getMany(backbone.featureKey, hashes.filter(Boolean)) : new Map<string, Float32Array>();
+  const misses = items.flatMap((_, i) => (readErrors[i] || hits.has(hashes[i] ?? '') ? [] : [i]));
+  const imageSize = backbone.input.height * backbone.input.width * 3;
+  const pixels = new Float32Array(misses.length * imageSize);
+  const decoded = Promise.all(
+    misses.map(async (i, j): Promise<Decoded> => {
+      const item = items[i] as LabeledItem;
+      try {
+        pixels.set(await decodeImage(bytes[i] as Buffer, item.path, backbone.input), j * imageSize);
+        return { ok: true };
+      } catch (error) {
+        return { ok: false, error };
+      }
+    }),
+  );
+  return { items, hashes, readErrors, hits, misses, pixels, decoded };
+}
+
+/**
+ * Files in, feature vectors out: reads, hashes, looks up the cache, decodes and runs only what is missing. Pipelined:
+ * the next batch is read and decoded while the engine runs this one, so at most two batches of pixels are in memory.
+ */
 export async function extractFeatures(
   backbone: Backbone,
   dataset: Pick<ImageDataset, 'items' | 'classes'>,
@@ -35,9 +84,10 @@ export async function extractFeatures(
 ): Promise<ExtractFeaturesResult> {
   rejectUnknownKeys('extractFeatures', options, KNOWN_OPTIONS);
   const { batchSize = 16, cache, onBadFile = 'skip', signal, onProgress } = options;
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw invalidOption(`Expected batchSize to be a positive integer. Received: ${String(batchSize)}.`);
   const started = performance.now();
   const { dim } = backbone.extractor;
-  const { height, width } = backbone.input;
+  const imageSize = backbone.input.height * backbone.input.width * 3;
   const total = dataset.items.length;
   const rows: { file: string; label: number; values: Float32Array }[] = [];
   const skipped: SkippedFile[] = [];
@@ -49,47 +99,46 @@ export async function extractFeatures(
     skipped.push({ file, reason: err.message });
     onProgress?.({ stage: 'skip', file, reason: err.message });
   };
+  const prepare = (start: number) => {
+    const batch = prepareBatch(dataset.items.slice(start, start + batchSize), backbone, cache);
+    batch.catch(() => undefined); // if the run stops first, a failed prefetch must not surface as an unhandled rejection
+    return batch;
+  };
 
-  for (let start = 0; start < total; start += batchSize) {
+  let upcoming = total > 0 ? prepare(0) : undefined;
+  for (let start = 0; upcoming; start += batchSize) {
     throwIfAborted(signal);
-    const chunk = dataset.items.slice(start, start + batchSize);
-    const bytes = await Promise.all(
-      chunk.map((item) =>
-        fs.readFile(item.path).catch((err: unknown) => {
-          skip(item.path, new HeadstartError('HS_FILE_NOT_FOUND', `Cannot read ${item.path}: ${(err as Error).message}.`, { cause: err }));
-          return undefined;
-        }),
-      ),
-    );
-    const hashes = bytes.map((b) => (b ? sha256(b) : ''));
-    const hits = cache ? cache.getMany(backbone.featureKey, hashes.filter(Boolean)) : new Map<string, Float32Array>();
+    const batch = await upcoming;
+    // Start on the next batch before this one runs: its reads and decodes proceed while the engine holds the thread.
+    upcoming = start + batchSize < total ? prepare(start + batchSize) : undefined;
+    const decoded = await batch.decoded;
 
-    const misses: { index: number; pixels: Float32Array }[] = [];
-    for (let i = 0; i < chunk.length; i++) {
-      const b = bytes[i];
-      const item = chunk[i];
-      if (!b || !item || hits.has(hashes[i] ?? '')) continue;
-      try {
-        misses.push({ index: i, pixels: await decodeImage(b, item.path, backbone.input) });
-      } catch (err) {
-        skip(item.path, err);
-      }
-    }
+    // In item order: report bad files, and pack the pixels of the good misses to the front of the buffer.
+    const good: number[] = [];
+    let j = 0;
+    batch.items.forEach((item, i) => {
+      const readError = batch.readErrors[i];
+      if (readError) return skip(item.path, readError);
+      if (batch.misses[j] !== i) return; // a cache hit
+      const result = decoded[j++];
+      if (result && !result.ok) return skip(item.path, result.error);
+      if (good.length !== j - 1) batch.pixels.copyWithin(good.length * imageSize, (j - 1) * imageSize, j * imageSize);
+      good.push(i);
+    });
+
     const fresh = new Map<number, Float32Array>();
-    if (misses.length > 0) {
-      const pixels = new Float32Array(misses.length * height * width * 3);
-      misses.forEach((m, j) => pixels.set(m.pixels, j * height * width * 3));
-      const out = await backbone.extractor.extract(pixels, misses.length);
-      const entries = misses.map((m, j) => {
-        const values = out.slice(j * dim, (j + 1) * dim);
-        fresh.set(m.index, values);
-        return { contentHash: hashes[m.index] ?? '', values };
+    if (good.length > 0) {
+      const out = await backbone.extractor.extract(batch.pixels.subarray(0, good.length * imageSize), good.length);
+      const entries = good.map((i, row) => {
+        const values = out.slice(row * dim, (row + 1) * dim);
+        fresh.set(i, values);
+        return { contentHash: batch.hashes[i] ?? '', values };
       });
       cache?.putMany(backbone.featureKey, entries);
-      extracted += misses.length;
+      extracted += good.length;
     }
-    chunk.forEach((item, i) => {
-      const values = fresh.get(i) ?? hits.get(hashes[i] ?? '');
+    batch.items.forEach((item, i) => {
+      const values = fresh.get(i) ?? batch.hits.get(batch.hashes[i] ?? '');
       if (!values) return;
       if (!fresh.has(i)) cached++;
       rows.push({ file: item.path, label: dataset.classes.indexOf(item.label), values });

@@ -1,8 +1,9 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { HeadstartError, invalidOption, sha256, writeDirAtomic, writeFileAtomic } from '../core/index.js';
+import { HeadstartError, invalidChoice, invalidOption, sha256, writeDirAtomic, writeFileAtomic } from '../core/index.js';
 import type { ProgressCallback } from '../core/index.js';
 import type { InputSpec } from '../data/index.js';
+import { MODEL_FORMATS } from '../engines/index.js';
 import type { Engine, ModelFiles, ModelFormat, Pooling } from '../engines/index.js';
 import { BUNDLED_MODELS } from './bundled.js';
 import { zooDir } from './home.js';
@@ -47,13 +48,18 @@ function installed(home: string, record: InstallRecord): InstalledBackbone {
   return installedIn(entryDir(home, record.card.id), record);
 }
 
+/** The file an engine loads inside a zoo entry, by format (TF.js weight shards sit beside model.json). */
+const MODEL_FILE: Record<ModelFormat, string> = { 'tfjs-layers': 'model.json', 'tfjs-graph': 'model.json', onnx: 'model.onnx' };
+
 function installedIn(dir: string, record: InstallRecord): InstalledBackbone {
-  return { card: record.card, weightsSha256: record.weightsSha256, files: { format: record.card.format, path: path.join(dir, 'model.json') } };
+  const format = record.card.format;
+  return { card: record.card, weightsSha256: record.weightsSha256, files: { format, path: path.join(dir, MODEL_FILE[format]) } };
 }
 
 /**
- * A backbone folder in the zoo's layout (card.json, model.json, weights) outside the zoo: a model directory keeps a
- * copy of a user's backbone this way, so the model still loads on a machine that never registered it.
+ * A backbone folder in the zoo's layout (card.json, then model.json and weights, or model.onnx) outside the zoo: a
+ * model directory keeps a copy of a user's backbone this way, so the model still loads on a machine that never
+ * registered it.
  */
 export async function readBackboneFolder(dir: string): Promise<InstalledBackbone> {
   const record = await readRecordIn(dir);
@@ -61,7 +67,7 @@ export async function readBackboneFolder(dir: string): Promise<InstalledBackbone
   return installedIn(dir, record);
 }
 
-/** Copies an installed backbone's folder (card, model.json, weight shards) to `dir`. */
+/** Copies an installed backbone's folder (card, and model.json with its weight shards or model.onnx) to `dir`. */
 export async function copyBackboneFolder(backbone: InstalledBackbone, dir: string): Promise<void> {
   await fs.cp(path.dirname(backbone.files.path), dir, { recursive: true });
 }
@@ -119,7 +125,7 @@ export interface RegisterBackboneOptions {
   model: string;
   format: ModelFormat;
   input: InputSpec;
-  /** Layer (Layers model) or output node (graph model) to take features from. */
+  /** Layer (Layers model), output node (graph model) or value name (ONNX) to take features from. */
   cut: string;
   /** @default 'avg' */
   pooling?: Pooling;
@@ -129,14 +135,16 @@ export interface RegisterBackboneOptions {
   /** @default 'unknown' */
   licence?: string;
   home: string;
+  /** Must run the format: an .onnx file needs createEngine({ kind: 'onnx' }). */
   engine: Engine;
 }
 
-/** Copies a user's TF.js model into the zoo with a card, after checking that it loads and can be cut where asked. */
+/** Copies a user's TF.js or ONNX model into the zoo with a card, after checking that it loads and can be cut where asked. */
 export async function registerBackbone(options: RegisterBackboneOptions): Promise<InstalledBackbone> {
   const { id, home, engine } = options;
   if (!/^[a-z0-9][a-z0-9-]*$/.test(id)) throw invalidOption(`Expected id to be lower-case letters, digits and dashes. Received: '${id}'.`);
   if (BUNDLED_MODELS.some((m) => m.card.id === id)) throw invalidOption(`'${id}' is a bundled backbone; choose another id.`);
+  if (!MODEL_FORMATS.includes(options.format)) throw invalidChoice('format', options.format, MODEL_FORMATS);
   const pooling = options.pooling ?? 'avg';
   const source: ModelFiles = { format: options.format, path: options.model };
   const extractor = await engine.loadExtractor(source, { cut: options.cut, pooling, input: options.input });
@@ -144,9 +152,23 @@ export async function registerBackbone(options: RegisterBackboneOptions): Promis
   const cutShape = extractor.cutShape;
   extractor.dispose();
 
-  const json = JSON.parse(await fs.readFile(options.model, 'utf8')) as { weightsManifest: { paths: string[] }[] };
-  const shardPaths = json.weightsManifest.flatMap((g) => g.paths);
-  const shards = await Promise.all(shardPaths.map((p) => fs.readFile(path.join(path.dirname(options.model), p))));
+  let weights: Uint8Array;
+  let writeModel: (dir: string) => Promise<void>;
+  if (options.format === 'onnx') {
+    // One self-contained file: the hash covers all of it (graph and weights).
+    const bytes = await fs.readFile(options.model);
+    weights = bytes;
+    writeModel = (dir) => fs.writeFile(path.join(dir, MODEL_FILE.onnx), bytes);
+  } else {
+    const json = JSON.parse(await fs.readFile(options.model, 'utf8')) as { weightsManifest: { paths: string[] }[] };
+    const shardPaths = json.weightsManifest.flatMap((g) => g.paths);
+    const shards = await Promise.all(shardPaths.map((p) => fs.readFile(path.join(path.dirname(options.model), p))));
+    weights = Buffer.concat(shards);
+    writeModel = async (dir) => {
+      await fs.writeFile(path.join(dir, 'model.json'), JSON.stringify(json));
+      await Promise.all(shardPaths.map((p, i) => writeFileAtomic(path.join(dir, p), shards[i] as Buffer)));
+    };
+  }
   const card: ModelCard = {
     id,
     name: options.name ?? id,
@@ -164,10 +186,9 @@ export async function registerBackbone(options: RegisterBackboneOptions): Promis
     pretrainedLayers: 'unknown (registered by the user)',
     origin: 'user',
   };
-  const record: InstallRecord = { card, weightsSha256: sha256(Buffer.concat(shards)) };
+  const record: InstallRecord = { card, weightsSha256: sha256(weights) };
   await writeDirAtomic(entryDir(home, id), async (dir) => {
-    await fs.writeFile(path.join(dir, 'model.json'), JSON.stringify(json));
-    await Promise.all(shardPaths.map((p, i) => writeFileAtomic(path.join(dir, p), shards[i] as Buffer)));
+    await writeModel(dir);
     await fs.writeFile(path.join(dir, 'card.json'), JSON.stringify(record, null, 2));
   });
   return installed(home, record);

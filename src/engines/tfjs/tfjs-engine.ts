@@ -11,11 +11,22 @@ interface GraphNode {
   op: string;
 }
 
+/** TF.js cannot run .onnx files: say which engine can, rather than failing inside a JSON parser. */
+function rejectOnnx(files: ModelFiles): void {
+  if (files.format !== 'onnx') return;
+  throw new HeadstartError(
+    'HS_INVALID_OPTION',
+    `The tfjs-wasm engine cannot run the ONNX model ${files.path}. Pass engine: createEngine({ kind: 'onnx' }), ` +
+      'which runs .onnx files with onnxruntime and everything else with tfjs.',
+  );
+}
+
 /** TF.js on its wasm backend: runs frozen backbones and trains dense heads, single-threaded. */
 export class TfjsEngine implements Engine {
   readonly name = 'tfjs-wasm';
 
   async listLayers(files: ModelFiles) {
+    rejectOnnx(files);
     await initWasmBackend();
     if (files.format === 'tfjs-graph') {
       const json = JSON.parse(await fs.readFile(files.path, 'utf8')) as { modelTopology?: { node?: GraphNode[] } };
@@ -34,6 +45,7 @@ export class TfjsEngine implements Engine {
   }
 
   async loadExtractor(files: ModelFiles, options: ExtractorOptions): Promise<FeatureExtractor> {
+    rejectOnnx(files);
     await initWasmBackend();
     try {
       return files.format === 'tfjs-graph' ? await loadGraphExtractor(files, options) : await loadLayersExtractor(files, options);
@@ -52,9 +64,7 @@ export class TfjsEngine implements Engine {
     await initWasmBackend();
     return loadDenseHead(saved);
   }
-}
 
-/** The default engine. A factory, so nothing touches tfjs's global backend at import time. */
-export function createEngine(): Engine {
-  return new TfjsEngine();
+  /** Nothing to release: models and heads are disposed by their owners, and tfjs's backend is process-wide. */
+  async dispose(): Promise<void> {}
 }
