@@ -8,13 +8,13 @@ export type EngineKind = 'tfjs' | 'onnx';
 export const ENGINE_KINDS: readonly EngineKind[] = ['tfjs', 'onnx'];
 
 export interface CreateEngineOptions {
-  /** Which runtime. @default 'tfjs' */
+  /** Which runtime. @default 'onnx' */
   kind?: EngineKind;
   /** onnxruntime's threads per operator; kind 'onnx' only (tfjs-wasm is single-threaded). @default os.availableParallelism() */
   threads?: number;
 }
 
-export const CREATE_ENGINE_DEFAULTS: Required<Pick<CreateEngineOptions, 'kind'>> = { kind: 'tfjs' };
+export const CREATE_ENGINE_DEFAULTS: Required<Pick<CreateEngineOptions, 'kind'>> = { kind: 'onnx' };
 
 /** The engine to pass as `{ engine }`. A factory, so nothing touches a runtime's global state at import time. */
 export function createEngine(options: CreateEngineOptions = {}): Engine {

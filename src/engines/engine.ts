@@ -76,6 +76,8 @@ export interface TrainableHead {
 /** The one interface every runtime implements (tfjs-wasm, onnxruntime). */
 export interface Engine {
   readonly name: string;
+  /** Formats this engine runs with its own runtime (others it may hand to a fallback, or convert first). */
+  readonly nativeFormats: readonly ModelFormat[];
   /** Layer names of a model, in graph order, with their output shapes: the places a user can cut. */
   listLayers(files: ModelFiles): Promise<{ name: string; className: string; shape: (number | null)[] }[]>;
   loadExtractor(files: ModelFiles, options: ExtractorOptions): Promise<FeatureExtractor>;

@@ -27,7 +27,7 @@ export interface TrainOptions extends WorkflowOptions, HeadOptions {
   out: string;
   /** Separate validation data. Without it, validation and test parts are split off `data`. */
   val?: string;
-  /** Zoo id of the backbone. @default 'mobilenet-v2-1.4' */
+  /** Zoo id of the backbone. @default 'mobilenet-v1-imagenet' */
   backbone?: string;
   /** @default the backbone card's defaultCut */
   cut?: string;
@@ -59,7 +59,7 @@ export interface TrainResult {
 /** Defaults of the train-specific options (head options: TRAIN_HEAD_DEFAULTS). */
 export const TRAIN_DEFAULTS = {
   /** The best-measuring bundled backbone on flowers (see its card). */
-  backbone: 'mobilenet-v2-1.4',
+  backbone: 'mobilenet-v1-imagenet',
   head: 'linear' as HeadKind,
   split: { val: 0.15, test: 0.15 },
   seed: TRAIN_HEAD_DEFAULTS.seed,

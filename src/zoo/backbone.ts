@@ -5,6 +5,7 @@ import { POOLINGS, createEngine } from '../engines/index.js';
 import type { Engine, FeatureExtractor, Pooling } from '../engines/index.js';
 import { defaultHome } from './home.js';
 import type { ModelCard } from './model-card.js';
+import { onnxCopyOfLayers } from './onnx-copy.js';
 import { installBackbone } from './registry.js';
 import type { InstalledBackbone } from './registry.js';
 
@@ -51,8 +52,13 @@ export async function loadBackbone(source: string | InstalledBackbone, options: 
   const cut = options.cut ?? card.defaultCut;
   const pooling = options.pooling ?? card.defaultPooling;
   const input = options.input ?? card.input;
+  const ownsEngine = options.engine === undefined;
   const engine = options.engine ?? createEngine();
-  const extractor = await engine.loadExtractor(installed.files, { cut, pooling, input });
+  // A Keras backbone on an onnxruntime engine runs as its converted ONNX twin, already cut and pooled.
+  const convert = installed.files.format === 'tfjs-layers' && !engine.nativeFormats.includes('tfjs-layers') && engine.nativeFormats.includes('onnx');
+  const extractor = convert
+    ? await engine.loadExtractor(await onnxCopyOfLayers(installed.files, cut, pooling), { cut: 'features', pooling, input })
+    : await engine.loadExtractor(installed.files, { cut, pooling, input });
   const featureKey = JSON.stringify({ id, weights: installed.weightsSha256, cut, pooling, input });
   return {
     card,
@@ -64,6 +70,10 @@ export async function loadBackbone(source: string | InstalledBackbone, options: 
     extractor,
     featureKey,
     engine,
-    dispose: () => extractor.dispose(),
+    dispose: () => {
+      extractor.dispose();
+      // onnxruntime sessions belong to the engine: release them when the engine was made here.
+      if (ownsEngine) void engine.dispose();
+    },
   };
 }

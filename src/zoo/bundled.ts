@@ -1,5 +1,8 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { encodeOnnxModel } from '../formats/index.js';
+import { convertTfliteToOnnx, readTflite } from '../formats/tflite/index.js';
 import type { ModelCard } from './model-card.js';
 
 /** How nsfwjs packs a Keras model: model.json and base64 weight shards inside JS modules. */
@@ -31,6 +34,22 @@ async function writeNsfwjs(definition: Promise<NsfwjsModelDefinition>, dir: stri
 
 /** Node-name prefix of the TF Hub MobileNetV2 body inside nsfwjs's graph model. */
 const HUB_PREFIX = 'StatefulPartitionedCall/sequential/keras_layer/StatefulPartitionedCall/StatefulPartitionedCall/StatefulPartitionedCall/predict/';
+
+/** The Coral TFLite files that ship in this repository (assets/models/coral, Apache-2.0). */
+const CORAL_DIR = fileURLToPath(new URL('../../assets/models/coral/', import.meta.url));
+
+/** Converts a shipped TFLite file to a float ONNX graph (model.onnx) with `features` (and `logits`) outputs. */
+async function writeTfliteAsOnnx(file: string, dir: string): Promise<Uint8Array> {
+  const where = path.join(CORAL_DIR, file);
+  const bytes = await fs.readFile(where);
+  const { onnx } = convertTfliteToOnnx(readTflite(bytes, where), { where });
+  await fs.writeFile(path.join(dir, 'model.onnx'), encodeOnnxModel(onnx));
+  return bytes;
+}
+
+/** The older Coral models take uint8 pixels with real value (p - 128) / 128 (see assets/models/coral/README.md). */
+const CORAL_INPUT = { height: 224, width: 224, channelOrder: 'rgb', resize: 'center-crop', mean: [128, 128, 128], std: [128, 128, 128], layout: 'nhwc' } as const;
+const CORAL_SOURCE = 'Coral test data (google-coral/test_data, Apache-2.0), uint8 TFLite, shipped in assets/models/coral and converted to float ONNX by headstart';
 
 const NSFWJS_PROVENANCE =
   'nsfwjs 4.4.0 (npm, MIT). A Keras model built on ImageNet weights; its top was fine-tuned by the nsfwjs authors to ' +
@@ -126,8 +145,7 @@ export const BUNDLED_MODELS: readonly BundledModel[] = [
       defaultPooling: 'avg',
       defaultCutReason:
         'Linear probe on flowers (50/30 per class, 5 split seeds; scripts/measure-cuts.ts): expanded_conv_13/expand 0.799, ' +
-        'expanded_conv_12/expand 0.773, Conv_1 and the feature vector 0.755. The best of the bundled backbones, so it is ' +
-        "headstart's default.",
+        'expanded_conv_12/expand 0.773, Conv_1 and the feature vector 0.755. The best of the nsfwjs backbones.',
       embeddingSize: 816,
       cutPoints: [
         { layer: `${HUB_PREFIX}MobilenetV2/expanded_conv_12/expand/Relu6`, shape: [14, 14, 816] },
@@ -139,6 +157,55 @@ export const BUNDLED_MODELS: readonly BundledModel[] = [
       trainedOn: 'ImageNet-1k (TF Hub MobileNetV2 1.4 feature vector), then the nsfwjs 5-class image set',
       licence: 'MIT (nsfwjs); TF Hub MobileNetV2 weights Apache-2.0',
       pretrainedLayers: 'Unknown exactly: the TF Hub body appears fine-tuned by nsfwjs near the top (its feature vector probes worse than expanded_conv_13).',
+      origin: 'bundled',
+    },
+  },
+  {
+    source: 'assets/models/coral (TFLite)',
+    writeFiles: (dir) => writeTfliteAsOnnx('mobilenet_v1_1.0_224_quant_embedding_extractor.tflite', dir),
+    card: {
+      id: 'mobilenet-v1-imagenet',
+      name: 'MobileNetV1 1.0 ImageNet embedding extractor (Coral TFLite, uint8, as float ONNX)',
+      modality: 'image',
+      format: 'onnx',
+      input: { ...CORAL_INPUT, mean: [...CORAL_INPUT.mean], std: [...CORAL_INPUT.std] },
+      defaultCut: 'features',
+      defaultPooling: 'avg',
+      defaultCutReason:
+        'The model is already cut before its classifier; its 1024-d output is the only cut. Linear probe on flowers ' +
+        '(50/30 per class, 5 split seeds; scripts/measure-cuts.ts): 0.872, the best bundled backbone, so it is headstart\'s default.',
+      embeddingSize: 1024,
+      cutPoints: [{ layer: 'features', shape: [1024], note: 'the model output: the pooled layer before the ImageNet classifier' }],
+      weightsSource: CORAL_SOURCE,
+      trainedOn: 'ImageNet-1k (unchanged: the classifier was cut off for weight imprinting)',
+      licence: 'Apache-2.0 (Coral test data; MobileNet weights by Google)',
+      pretrainedLayers: 'All layers hold the original ImageNet weights (quantised to uint8, dequantised here).',
+      origin: 'bundled',
+    },
+  },
+  {
+    source: 'assets/models/coral (TFLite)',
+    writeFiles: (dir) => writeTfliteAsOnnx('mobilenet_v2_1.0_224_quant.tflite', dir),
+    card: {
+      id: 'mobilenet-v2-imagenet',
+      name: 'MobileNetV2 1.0 ImageNet classifier (Coral TFLite, uint8, as float ONNX)',
+      modality: 'image',
+      format: 'onnx',
+      input: { ...CORAL_INPUT, mean: [...CORAL_INPUT.mean], std: [...CORAL_INPUT.std] },
+      defaultCut: 'features',
+      defaultPooling: 'avg',
+      defaultCutReason:
+        'Linear probe on flowers (50/30 per class, 5 split seeds; scripts/measure-cuts.ts): features (pooled penultimate) ' +
+        '0.855, logits 0.845. Untouched ImageNet weights, unlike the nsfwjs MobileNetV2 (0.757 at its best cut).',
+      embeddingSize: 1280,
+      cutPoints: [
+        { layer: 'features', shape: [1280], note: 'pooled penultimate layer (the classifier input)' },
+        { layer: 'logits', shape: [1001], note: 'ImageNet logits (background + 1000 classes; labels in assets/models/coral/imagenet_labels.txt)' },
+      ],
+      weightsSource: CORAL_SOURCE,
+      trainedOn: 'ImageNet-1k (unchanged)',
+      licence: 'Apache-2.0 (Coral test data; MobileNet weights by Google)',
+      pretrainedLayers: 'All layers hold the original ImageNet weights (quantised to uint8, dequantised here).',
       origin: 'bundled',
     },
   },

@@ -74,7 +74,7 @@ describe('command help', () => {
     const r = await run('train', '--help');
     expect(r.stdout).toMatch(new RegExp(`--epochs N\\s+.*\\(default: ${TRAIN_HEAD_DEFAULTS.epochs}\\)`));
     expect(r.stdout).toMatch(/--head linear\|mlp\|knn\|prototype/);
-    expect(r.stdout).toContain('(default: mobilenet-v2-1.4)');
+    expect(r.stdout).toContain('(default: mobilenet-v1-imagenet)');
   });
 
   it('wins over other arguments, even wrong ones', async () => {

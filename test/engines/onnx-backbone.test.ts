@@ -32,7 +32,7 @@ describe('a user ONNX backbone', () => {
   });
 
   it('refuses registration through the tfjs engine, naming the engine to use', async () => {
-    const err = await registerBackbone({ id: 'tiny-onnx', model: modelFile, format: 'onnx', cut: 'relu2', input: INPUT, home, engine: createEngine() })
+    const err = await registerBackbone({ id: 'tiny-onnx', model: modelFile, format: 'onnx', cut: 'relu2', input: INPUT, home, engine: createEngine({ kind: 'tfjs' }) })
       .catch((e: unknown) => e);
     expect((err as HeadstartError).code).toBe('HS_INVALID_OPTION');
     expect((err as HeadstartError).message).toContain("createEngine({ kind: 'onnx' })");

@@ -175,10 +175,11 @@ describe('OnnxEngine', () => {
   });
 
   it('creates engines by kind and rejects unknown kinds and options', () => {
-    expect(createEngine().name).toBe('tfjs-wasm');
+    expect(createEngine().name).toBe('onnxruntime-cpu');
+    expect(createEngine({ kind: 'tfjs' }).name).toBe('tfjs-wasm');
     expect(createEngine({ kind: 'onnx', threads: 2 })).toBeInstanceOf(OnnxEngine);
     expect(() => createEngine({ kind: 'torch' as 'onnx' })).toThrow("Expected kind to be one of 'tfjs', 'onnx'. Received: 'torch'.");
-    expect(() => createEngine({ threads: 2 })).toThrow(/threads/);
+    expect(() => createEngine({ kind: 'tfjs', threads: 2 })).toThrow(/threads/);
     expect(() => new OnnxEngine({ threads: 0 })).toThrow('Expected threads to be a positive integer. Received: 0.');
     expect(() => createEngine({ kind: 'onnx', thread: 2 } as never)).toThrow(/Unknown createEngine option: thread/);
   });

@@ -6,9 +6,10 @@ import { evaluateModel, loadModel, predict, train } from '../../src/index.js';
 import type { TrainResult } from '../../src/index.js';
 import { FLOWERS } from '../paths.js';
 
-// The acceptance test of the core issue: transfer from the default bundled MobileNetV2 (mobilenet-v2-1.4) to the
-// shared flower photos, 50 train / 30 test images per class, on five fixed split seeds. One split alone is noisy
-// (0.77 to 0.84 across these seeds), so every seed must clear the floor, not just their mean.
+// The acceptance test of the core and fast-backbone issues: transfer from the default bundled backbone (Coral's
+// ImageNet MobileNetV1, TFLite converted to ONNX, run in onnxruntime) to the shared flower photos, 50 train / 30
+// test images per class, on five fixed split seeds. One split alone is noisy (0.86 to 0.89 across these seeds),
+// so every seed must clear the floor, not just their mean.
 describe('train on ../shared/data/flowers with the default backbone', () => {
   let home: string;
   let work: string;
@@ -27,11 +28,11 @@ describe('train on ../shared/data/flowers with the default backbone', () => {
     await fs.rm(work, { recursive: true, force: true });
   });
 
-  it('reaches a test accuracy of at least 0.75 with the softmax head on every split', () => {
+  it('reaches a test accuracy of at least 0.83 with the softmax head on every split', () => {
     for (const run of runs) {
-      expect(run.manifest.backbone.id).toBe('mobilenet-v2-1.4');
+      expect(run.manifest.backbone.id).toBe('mobilenet-v1-imagenet');
       expect(run.metrics.test?.n).toBe(150);
-      expect(run.metrics.test?.accuracy).toBeGreaterThanOrEqual(0.75);
+      expect(run.metrics.test?.accuracy).toBeGreaterThanOrEqual(0.83);
     }
   });
 
@@ -45,8 +46,8 @@ describe('train on ../shared/data/flowers with the default backbone', () => {
     const files = await fs.readdir(run.modelDir);
     expect(files).toEqual(expect.arrayContaining(['headstart.json', 'head', 'card.md', 'report.html', 'metrics.json']));
     const card = await fs.readFile(path.join(run.modelDir, 'card.md'), 'utf8');
-    expect(card).toContain('expanded_conv_13/expand/Relu6');
-    expect(card).toContain('nsfwjs');
+    expect(card).toContain('mobilenet-v1-imagenet');
+    expect(card).toContain('Coral');
 
     // The test part, written as a CSV manifest, scored through the saved model directory.
     const model = await loadModel(run.modelDir, { home });

@@ -45,7 +45,7 @@ describe('zoo', () => {
 
   it('lists the bundled backbones with complete cards', async () => {
     const cards = await listBackbones({ home });
-    expect(cards.map((c) => c.id)).toEqual(expect.arrayContaining(['mobilenet-v2', 'inception-v3', 'mobilenet-v2-1.4']));
+    expect(cards.map((c) => c.id)).toEqual(expect.arrayContaining(['mobilenet-v1-imagenet', 'mobilenet-v2-imagenet', 'mobilenet-v2', 'inception-v3', 'mobilenet-v2-1.4']));
     for (const card of cards) {
       expect(card.cutPoints.map((c) => c.layer)).toContain(card.defaultCut);
       expect(card.defaultCutReason.length).toBeGreaterThan(20);
@@ -91,6 +91,23 @@ describe('zoo', () => {
     backbone.dispose();
     expect(features.dim).toBe(816);
     expect(features.values.every(Number.isFinite)).toBe(true);
+  });
+
+  it('runs a Keras backbone as its converted ONNX twin on onnxruntime, with the same features as tfjs', async () => {
+    const ds = await loadImageDataset(FLOWERS_MINI);
+    const items = ds.items.slice(0, 6);
+    const onnxEngine = createEngine({ kind: 'onnx' });
+    const viaOnnx = await loadBackbone('mobilenet-v2', { home, engine: onnxEngine });
+    const viaTfjs = await loadBackbone('mobilenet-v2', { home, engine: createEngine({ kind: 'tfjs' }) });
+    const a = (await extractFeatures(viaOnnx, { items, classes: ds.classes })).features.values;
+    const b = (await extractFeatures(viaTfjs, { items, classes: ds.classes })).features.values;
+    viaOnnx.dispose();
+    viaTfjs.dispose();
+    await onnxEngine.dispose();
+    const scale = Math.max(...Array.from(b, Math.abs));
+    const worst = Math.max(...Array.from(a, (v, i) => Math.abs(v - (b[i] ?? 0))));
+    expect(a.length).toBe(b.length);
+    expect(worst / scale).toBeLessThan(1e-4);
   });
 
   it("registers a user's Layers model, trains on it, and the model directory carries the backbone along", async () => {

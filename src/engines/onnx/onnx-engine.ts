@@ -30,6 +30,7 @@ interface CachedSession {
  */
 export class OnnxEngine implements Engine {
   readonly name = 'onnxruntime-cpu';
+  readonly nativeFormats = ['onnx'] as const;
   /** onnxruntime's intra-op thread count. */
   readonly threads: number;
   private readonly tfjs = new TfjsEngine();

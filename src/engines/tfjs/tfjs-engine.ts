@@ -24,6 +24,7 @@ function rejectOnnx(files: ModelFiles): void {
 /** TF.js on its wasm backend: runs frozen backbones and trains dense heads, single-threaded. */
 export class TfjsEngine implements Engine {
   readonly name = 'tfjs-wasm';
+  readonly nativeFormats = ['tfjs-layers', 'tfjs-graph'] as const;
 
   async listLayers(files: ModelFiles) {
     rejectOnnx(files);

@@ -46,7 +46,9 @@ function readSpecs(manifest: unknown, where: string): WeightSpec[] {
 /** Decodes one weight the way tfjs-core's io.decodeWeights does, so both engines see the same float32 values. */
 function decodeWeight(spec: WeightSpec, bytes: Uint8Array, where: string): Float32Array | Int32Array {
   const count = bytes.byteLength / (VALUE_BYTES[spec.quantization?.dtype ?? spec.dtype] ?? 1);
-  const copy = bytes.slice().buffer; // aligned copy: typed-array views need offsets that are multiples of their size
+  // An aligned copy (typed-array views need offsets that are multiples of their size). Uint8Array.prototype.slice
+  // copies even for a Node Buffer, whose own slice() is a view of the whole pool.
+  const copy = Uint8Array.prototype.slice.call(bytes).buffer;
   const q = spec.quantization;
   if (!q) {
     if (spec.dtype === 'float32') return new Float32Array(copy);
