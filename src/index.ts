@@ -1,10 +1,10 @@
 // headstart's public API. The CLI uses nothing else.
 
 // One-call jobs
-export { train, TRAIN_DEFAULTS, evaluateModel, predict, loadModel, demo, DEMO_DATA_DIR, MANIFEST_FILE } from './workflows/index.js';
+export { exportModel, EXPORT_FORMATS, train, TRAIN_DEFAULTS, evaluateModel, predict, loadModel, demo, DEMO_DATA_DIR, MANIFEST_FILE } from './workflows/index.js';
 export type {
   TrainOptions, TrainResult, EvaluateModelOptions, EvaluateModelResult, PredictOptions, PredictResult, Prediction,
-  TransferModel, LoadModelOptions, ModelManifest, WorkflowOptions, DemoOptions, DemoResult,
+  TransferModel, LoadModelOptions, ModelManifest, WorkflowOptions, DemoOptions, DemoResult, ExportModelOptions, ExportModelResult,
 } from './workflows/index.js';
 
 // Source-model zoo: cards, backbones, feature extraction
@@ -22,7 +22,7 @@ export { loadImageDataset, listImageFolder, readManifest, splitDataset, decodeIm
 export type { ImageDataset, LabeledItem, InputSpec, FeatureSet, SkippedFile, BadFilePolicy } from './data/index.js';
 
 // Engines
-export { createEngine, TfjsEngine, POOLINGS, MODEL_FORMATS } from './engines/index.js';
+export { createEngine, TfjsEngine, OnnxEngine, POOLINGS, MODEL_FORMATS } from './engines/index.js';
 export type { Engine, FeatureExtractor, Pooling, ModelFormat, ModelFiles } from './engines/index.js';
 
 // Evaluation and reports

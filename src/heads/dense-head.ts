@@ -1,6 +1,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { TrainableHead } from '../engines/index.js';
+import { attr } from '../formats/index.js';
 import type { Head } from './head.js';
 
 /** A dense head (softmax regression or MLP) held by an engine, seen as a Head. */
@@ -11,6 +12,21 @@ export function wrapDenseHead(trainable: TrainableHead): Head {
     inputDim: spec.inputDim,
     numClasses: spec.classes,
     predict: (features, count) => trainable.predict(features, count),
+    appendOnnx(builder, features) {
+      // getWeights() is [kernel, bias] per dense layer; kernels are [in, out], as Gemm takes B without transB.
+      const weights = trainable.getWeights();
+      const widths = [...spec.hidden, spec.classes];
+      let value = features;
+      let inputs = spec.inputDim;
+      widths.forEach((units, i) => {
+        const kernel = builder.constant(`head_kernel_${i}`, [inputs, units], weights[2 * i] as Float32Array);
+        const bias = builder.constant(`head_bias_${i}`, [units], weights[2 * i + 1] as Float32Array);
+        value = builder.node('Gemm', [value, kernel, bias], {}, i < widths.length - 1 ? `head_hidden_${i}` : 'logits');
+        if (i < widths.length - 1) value = builder.node('Relu', [value]);
+        inputs = units;
+      });
+      return builder.node('Softmax', [value], { axis: attr.int(1) }, 'probabilities');
+    },
     async save(dir) {
       const saved = await trainable.save();
       await fs.writeFile(path.join(dir, 'model.json'), JSON.stringify(saved.modelJson));

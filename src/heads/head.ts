@@ -1,3 +1,5 @@
+import type { GraphBuilder } from '../formats/index.js';
+
 /** The classifier kinds headstart trains on feature vectors. */
 export type HeadKind = 'linear' | 'mlp' | 'knn' | 'prototype';
 export const HEAD_KINDS: readonly HeadKind[] = ['linear', 'mlp', 'knn', 'prototype'];
@@ -9,6 +11,11 @@ export interface Head {
   readonly numClasses: number;
   /** Class probabilities for `count` rows of features: count * numClasses values. */
   predict(features: Float32Array, count: number): Promise<Float32Array>;
+  /**
+   * Appends this head to an ONNX graph after the value `features`; returns the name of the probabilities value.
+   * Throws for heads that have no compact graph form (knn).
+   */
+  appendOnnx(builder: GraphBuilder, features: string): string;
   /** Writes the head's files (model.json and weights.bin, TF.js formats) into `dir`. */
   save(dir: string): Promise<void>;
   dispose(): void;

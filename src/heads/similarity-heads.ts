@@ -1,3 +1,5 @@
+import { HeadstartError } from '../core/index.js';
+import { attr } from '../formats/index.js';
 import type { Head } from './head.js';
 import { writeWeightsFile } from './weights-file.js';
 
@@ -46,6 +48,9 @@ export function createKnnHead(support: Float32Array, labels: Int32Array, dim: nu
       }
       return probs;
     },
+    appendOnnx() {
+      throw new HeadstartError('HS_INVALID_OPTION', 'A knn head has no compact ONNX form (it keeps every training vector). Export a linear, mlp or prototype head.');
+    },
     async save(dir) {
       await writeWeightsFile(dir, 'headstart-knn', { k, dim, numClasses, metric: 'cosine' }, [
         { name: 'support', shape: [n, dim], data: support },
@@ -77,6 +82,16 @@ export function createPrototypeHead(prototypes: Float32Array, dim: number, numCl
         for (let c = 0; c < numClasses; c++) probs[q * numClasses + c] = Math.exp(((row[c] ?? 0) - max) / temperature) / sum;
       }
       return probs;
+    },
+    appendOnnx(builder, features) {
+      // softmax(cos(x, p_c) / T): unit-length x against unit-length prototypes, as predict() computes it.
+      const norm = builder.node('ReduceL2', [features], { axes: attr.ints([1]), keepdims: attr.int(1) }, 'feature_norm');
+      const unit = builder.node('Div', [features, norm], {}, 'unit_features');
+      const transposed = new Float32Array(dim * numClasses);
+      for (let c = 0; c < numClasses; c++) for (let k = 0; k < dim; k++) transposed[k * numClasses + c] = refs[c * dim + k] ?? 0;
+      const sims = builder.node('MatMul', [unit, builder.constant('prototypes_t', [dim, numClasses], transposed)], {}, 'similarities');
+      const scaled = builder.node('Div', [sims, builder.constant('temperature', [], Float32Array.of(temperature))], {}, 'logits');
+      return builder.node('Softmax', [scaled], { axis: attr.int(1) }, 'probabilities');
     },
     async save(dir) {
       await writeWeightsFile(dir, 'headstart-prototype', { dim, numClasses, temperature, metric: 'cosine' }, [

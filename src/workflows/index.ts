@@ -10,3 +10,5 @@ export type { ModelManifest } from './model-manifest.js';
 export type { WorkflowOptions } from './shared-options.js';
 export { demo, DEMO_DATA_DIR } from './demo.js';
 export type { DemoOptions, DemoResult } from './demo.js';
+export { exportModel, EXPORT_FORMATS } from './export-model.js';
+export type { ExportModelOptions, ExportModelResult, ExportFormat } from './export-model.js';

@@ -6,3 +6,4 @@ export { loadBackbone } from './backbone.js';
 export type { Backbone, LoadBackboneOptions } from './backbone.js';
 export { extractFeatures } from './extract-features.js';
 export type { ExtractFeaturesOptions, ExtractFeaturesResult } from './extract-features.js';
+export { backboneAsOnnx } from './onnx-copy.js';

@@ -1,6 +1,7 @@
 import type { CommandSpec } from '../command-spec.js';
 import { demoCommand } from './demo.js';
 import { evalCommand } from './eval.js';
+import { exportCommand } from './export.js';
 import { predictCommand } from './predict.js';
 import { trainCommand } from './train.js';
 import { zooAddCommand } from './zoo-add.js';
@@ -14,6 +15,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   trainCommand,
   evalCommand,
   predictCommand,
+  exportCommand,
   zooListCommand,
   zooShowCommand,
   zooLayersCommand,

@@ -10,6 +10,16 @@ export class GraphBuilder {
 
   constructor(private readonly name: string) {}
 
+  /** A builder that continues an existing graph: its nodes, constants and inputs are kept; its outputs are not. */
+  static extending(graph: OnnxGraph): GraphBuilder {
+    const b = new GraphBuilder(graph.name);
+    b.nodes.push(...graph.nodes);
+    b.initializers.push(...graph.initializers);
+    b.inputs.push(...graph.inputs);
+    for (const name of [...graph.nodes.flatMap((n) => n.outputs), ...graph.initializers.map((t) => t.name), ...graph.inputs.map((i) => i.name)]) b.used.add(name);
+    return b;
+  }
+
   /** A fresh value name starting with `prefix`. */
   uniqueName(prefix: string): string {
     let name = prefix;
