@@ -51,6 +51,29 @@ async function writeTfliteAsOnnx(file: string, dir: string): Promise<Uint8Array>
 const CORAL_INPUT = { height: 224, width: 224, channelOrder: 'rgb', resize: 'center-crop', mean: [128, 128, 128], std: [128, 128, 128], layout: 'nhwc' } as const;
 const CORAL_SOURCE = 'Coral test data (google-coral/test_data, Apache-2.0), uint8 TFLite, shipped in assets/models/coral and converted to float ONNX by headstart';
 
+/** A Coral model shipped in this repository: what its card shares with the others, plus what is its own. */
+function coralModel(
+  file: string,
+  own: Pick<ModelCard, 'id' | 'name' | 'defaultCutReason' | 'embeddingSize' | 'cutPoints' | 'trainedOn'>,
+): BundledModel {
+  return {
+    source: 'assets/models/coral (TFLite)',
+    writeFiles: (dir) => writeTfliteAsOnnx(file, dir),
+    card: {
+      ...own,
+      modality: 'image',
+      format: 'onnx',
+      input: { ...CORAL_INPUT, mean: [...CORAL_INPUT.mean], std: [...CORAL_INPUT.std] },
+      defaultCut: 'features',
+      defaultPooling: 'avg',
+      weightsSource: CORAL_SOURCE,
+      licence: 'Apache-2.0 (Coral test data; MobileNet weights by Google)',
+      pretrainedLayers: 'All layers hold the original ImageNet weights (quantised to uint8, dequantised here).',
+      origin: 'bundled',
+    },
+  };
+}
+
 const NSFWJS_PROVENANCE =
   'nsfwjs 4.4.0 (npm, MIT). A Keras model built on ImageNet weights; its top was fine-tuned by the nsfwjs authors to ' +
   'classify drawings, hentai, neutral, porn and sexy images.';
@@ -160,53 +183,27 @@ export const BUNDLED_MODELS: readonly BundledModel[] = [
       origin: 'bundled',
     },
   },
-  {
-    source: 'assets/models/coral (TFLite)',
-    writeFiles: (dir) => writeTfliteAsOnnx('mobilenet_v1_1.0_224_quant_embedding_extractor.tflite', dir),
-    card: {
-      id: 'mobilenet-v1-imagenet',
-      name: 'MobileNetV1 1.0 ImageNet embedding extractor (Coral TFLite, uint8, as float ONNX)',
-      modality: 'image',
-      format: 'onnx',
-      input: { ...CORAL_INPUT, mean: [...CORAL_INPUT.mean], std: [...CORAL_INPUT.std] },
-      defaultCut: 'features',
-      defaultPooling: 'avg',
-      defaultCutReason:
-        'The model is already cut before its classifier; its 1024-d output is the only cut. Linear probe on flowers ' +
-        '(50/30 per class, 5 split seeds; scripts/measure-cuts.ts): 0.872, the best bundled backbone, so it is headstart\'s default.',
-      embeddingSize: 1024,
-      cutPoints: [{ layer: 'features', shape: [1024], note: 'the model output: the pooled layer before the ImageNet classifier' }],
-      weightsSource: CORAL_SOURCE,
-      trainedOn: 'ImageNet-1k (unchanged: the classifier was cut off for weight imprinting)',
-      licence: 'Apache-2.0 (Coral test data; MobileNet weights by Google)',
-      pretrainedLayers: 'All layers hold the original ImageNet weights (quantised to uint8, dequantised here).',
-      origin: 'bundled',
-    },
-  },
-  {
-    source: 'assets/models/coral (TFLite)',
-    writeFiles: (dir) => writeTfliteAsOnnx('mobilenet_v2_1.0_224_quant.tflite', dir),
-    card: {
-      id: 'mobilenet-v2-imagenet',
-      name: 'MobileNetV2 1.0 ImageNet classifier (Coral TFLite, uint8, as float ONNX)',
-      modality: 'image',
-      format: 'onnx',
-      input: { ...CORAL_INPUT, mean: [...CORAL_INPUT.mean], std: [...CORAL_INPUT.std] },
-      defaultCut: 'features',
-      defaultPooling: 'avg',
-      defaultCutReason:
-        'Linear probe on flowers (50/30 per class, 5 split seeds; scripts/measure-cuts.ts): features (pooled penultimate) ' +
-        '0.855, logits 0.845. Untouched ImageNet weights, unlike the nsfwjs MobileNetV2 (0.757 at its best cut).',
-      embeddingSize: 1280,
-      cutPoints: [
-        { layer: 'features', shape: [1280], note: 'pooled penultimate layer (the classifier input)' },
-        { layer: 'logits', shape: [1001], note: 'ImageNet logits (background + 1000 classes; labels in assets/models/coral/imagenet_labels.txt)' },
-      ],
-      weightsSource: CORAL_SOURCE,
-      trainedOn: 'ImageNet-1k (unchanged)',
-      licence: 'Apache-2.0 (Coral test data; MobileNet weights by Google)',
-      pretrainedLayers: 'All layers hold the original ImageNet weights (quantised to uint8, dequantised here).',
-      origin: 'bundled',
-    },
-  },
+  coralModel('mobilenet_v1_1.0_224_quant_embedding_extractor.tflite', {
+    id: 'mobilenet-v1-imagenet',
+    name: 'MobileNetV1 1.0 ImageNet embedding extractor (Coral TFLite, uint8, as float ONNX)',
+    defaultCutReason:
+      'The model is already cut before its classifier; its 1024-d output is the only cut. Linear probe on flowers ' +
+      "(50/30 per class, 5 split seeds; scripts/measure-cuts.ts): 0.872, the best bundled backbone, so it is headstart's default.",
+    embeddingSize: 1024,
+    cutPoints: [{ layer: 'features', shape: [1024], note: 'the model output: the pooled layer before the ImageNet classifier' }],
+    trainedOn: 'ImageNet-1k (unchanged: the classifier was cut off for weight imprinting)',
+  }),
+  coralModel('mobilenet_v2_1.0_224_quant.tflite', {
+    id: 'mobilenet-v2-imagenet',
+    name: 'MobileNetV2 1.0 ImageNet classifier (Coral TFLite, uint8, as float ONNX)',
+    defaultCutReason:
+      'Linear probe on flowers (50/30 per class, 5 split seeds; scripts/measure-cuts.ts): features (pooled penultimate) ' +
+      '0.855, logits 0.845. Untouched ImageNet weights, unlike the nsfwjs MobileNetV2 (0.757 at its best cut).',
+    embeddingSize: 1280,
+    cutPoints: [
+      { layer: 'features', shape: [1280], note: 'pooled penultimate layer (the classifier input)' },
+      { layer: 'logits', shape: [1001], note: 'ImageNet logits (background + 1000 classes; labels in assets/models/coral/imagenet_labels.txt)' },
+    ],
+    trainedOn: 'ImageNet-1k (unchanged)',
+  }),
 ];
