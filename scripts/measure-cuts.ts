@@ -7,9 +7,8 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import {
   argmaxRows, computeMetrics, defaultHome, extractFeatures, FeatureCache, getModelCard, listBackbones, loadBackbone,
-  loadImageDataset, splitDataset, trainHead,
+  loadImageDataset, selectFeatureRows, splitDataset, trainHead,
 } from '../src/index.js';
-import type { FeatureSet } from '../src/index.js';
 
 const { values: args } = parseArgs({
   options: { data: { type: 'string' }, home: { type: 'string' }, only: { type: 'string' } },
@@ -28,13 +27,7 @@ for (const card of await listBackbones({ home })) {
     const backbone = await loadBackbone(card.id, { cut: layer, home });
     const { features } = await extractFeatures(backbone, dataset, { cache });
     backbone.dispose();
-    const rowOf = new Map(features.files.map((f, i) => [f, i]));
-    const subset = (items: { path: string }[]): FeatureSet => {
-      const rows = items.map((it) => rowOf.get(it.path) ?? -1).filter((r) => r >= 0);
-      const values = new Float32Array(rows.length * features.dim);
-      rows.forEach((r, j) => values.set(features.values.subarray(r * features.dim, (r + 1) * features.dim), j * features.dim));
-      return { ...features, values, files: rows.map((r) => features.files[r] ?? ''), labels: Int32Array.from(rows, (r) => features.labels[r] ?? -1) };
-    };
+    const subset = (items: { path: string }[]) => selectFeatureRows(features, items.map((it) => it.path));
     const accuracies: number[] = [];
     for (const seed of seeds) {
       const split = splitDataset(dataset, { perClass: { train: 50, test: 30 }, seed });

@@ -18,7 +18,7 @@ export { trainHead, loadHead, earlyStopping, HEAD_KINDS, TRAIN_HEAD_DEFAULTS } f
 export type { Head, HeadKind, TrainHeadOptions, TrainHeadResult, Callback, EpochRecord, TrainContext } from './heads/index.js';
 
 // Data
-export { loadImageDataset, listImageFolder, readManifest, splitDataset, decodeImage, decodeImageFile, FeatureCache } from './data/index.js';
+export { loadImageDataset, listImageFolder, readManifest, splitDataset, selectFeatureRows, decodeImage, decodeImageFile, FeatureCache } from './data/index.js';
 export type { ImageDataset, LabeledItem, InputSpec, FeatureSet, SkippedFile, BadFilePolicy } from './data/index.js';
 
 // Engines

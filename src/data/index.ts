@@ -24,6 +24,9 @@ export type { SplitDatasetOptions, SplitDatasetResult, PerClassCounts, SplitFrac
 export { decodeImage, decodeImageFile, sniffImageType } from './decode-image.js';
 export type { ImageType } from './decode-image.js';
 
+// Feature sets
+export { selectFeatureRows } from './select-feature-rows.js';
+
 // Feature cache
 export { FeatureCache } from './feature-cache.js';
 export type { FeatureCacheEntry } from './feature-cache.js';

@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { HeadstartError, invalidOption, rejectUnknownKeys, writeDirAtomic } from '../core/index.js';
-import { loadImageDataset, splitDataset } from '../data/index.js';
+import { loadImageDataset, selectFeatureRows, splitDataset } from '../data/index.js';
 import type { ImageDataset, PerClassCounts, SkippedFile, SplitFractions } from '../data/index.js';
 import { argmaxRows, computeMetrics } from '../evaluate/index.js';
 import type { ClassificationMetrics } from '../evaluate/index.js';
@@ -122,14 +122,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     // One pass over every part, so progress counts all images once.
     const combined = { classes: all.classes, items: [...parts.train.items, ...parts.val.items, ...parts.test.items] };
     const extraction = await extractFeatures(backbone, combined, extractOptions);
-    const byFile = new Map(extraction.features.files.map((f, i) => [f, i]));
-    const subset = (ds: ImageDataset): FeatureSet => {
-      const rows = ds.items.map((it) => byFile.get(it.path)).filter((r): r is number => r !== undefined);
-      const { dim } = extraction.features;
-      const values = new Float32Array(rows.length * dim);
-      rows.forEach((r, j) => values.set(extraction.features.values.subarray(r * dim, (r + 1) * dim), j * dim));
-      return { values, dim, files: rows.map((r) => extraction.features.files[r] ?? ''), labels: Int32Array.from(rows, (r) => extraction.features.labels[r] ?? -1), classes: all.classes };
-    };
+    const subset = (ds: ImageDataset): FeatureSet => selectFeatureRows(extraction.features, ds.items.map((it) => it.path));
     const trainSet = subset(parts.train);
     const valSet = subset(parts.val);
     const testSet = subset(parts.test);
