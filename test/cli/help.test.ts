@@ -1,17 +1,10 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { TRAIN_HEAD_DEFAULTS } from '../../src/index.js';
-import { ensureBuilt, makeTempDir, removeDir, REPO, runHeadstart } from './run-headstart.js';
+import { REPO, useCliWithTempHome } from './run-headstart.js';
 
-let home: string;
-beforeAll(async () => {
-  ensureBuilt();
-  home = await makeTempDir();
-});
-afterAll(() => removeDir(home));
-
-const run = (...args: string[]) => runHeadstart(args, { home });
+const run = useCliWithTempHome();
 
 const kebab = (name: string) => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 

@@ -1,3 +1,4 @@
+import { afterAll, beforeAll } from 'vitest';
 /**
  * Runs the built binary (`node dist/cli/main.js`) the way a user does, with HEADSTART_HOME pointing at a temp folder.
  *
@@ -73,4 +74,18 @@ export function parseJsonStdout<T = unknown>(result: RunResult): T {
   } catch (err) {
     throw new Error(`stdout is not one JSON document: ${(err as Error).message}\n--- stdout ---\n${result.stdout}\n--- stderr ---\n${result.stderr}`);
   }
+}
+
+/**
+ * For a test file that runs the binary: builds it if stale and gives the file a fresh HEADSTART_HOME (removed
+ * afterwards). Returns a runner bound to that home.
+ */
+export function useCliWithTempHome(): (...args: string[]) => Promise<RunResult> {
+  let home = '';
+  beforeAll(async () => {
+    ensureBuilt();
+    home = await makeTempDir();
+  });
+  afterAll(() => removeDir(home));
+  return (...args: string[]) => runHeadstart(args, { home });
 }

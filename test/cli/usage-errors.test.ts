@@ -1,14 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureBuilt, FLOWERS, makeTempDir, removeDir, runHeadstart } from './run-headstart.js';
+import { describe, expect, it } from 'vitest';
+import { FLOWERS, useCliWithTempHome } from './run-headstart.js';
 
-let home: string;
-beforeAll(async () => {
-  ensureBuilt();
-  home = await makeTempDir();
-});
-afterAll(() => removeDir(home));
-
-const run = (...args: string[]) => runHeadstart(args, { home });
+const run = useCliWithTempHome();
 
 /** A usage error: exit 2, nothing on stdout, `error [HS_INVALID_OPTION]` and every given fragment on stderr. */
 async function expectUsageError(args: string[], ...fragments: string[]): Promise<void> {

@@ -1,15 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ModelCard } from '../../src/index.js';
-import { ensureBuilt, makeTempDir, parseJsonStdout, removeDir, runHeadstart } from './run-headstart.js';
+import { parseJsonStdout, useCliWithTempHome } from './run-headstart.js';
 
-let home: string;
-beforeAll(async () => {
-  ensureBuilt();
-  home = await makeTempDir();
-});
-afterAll(() => removeDir(home));
-
-const run = (...args: string[]) => runHeadstart(args, { home });
+const run = useCliWithTempHome();
 
 describe('headstart zoo list', () => {
   it('--json prints the cards of the bundled backbones', async () => {
