@@ -112,6 +112,9 @@ export async function extractFeatures(
     // Start on the next batch before this one runs: its reads and decodes proceed while the engine holds the thread.
     upcoming = start + batchSize < total ? prepare(start + batchSize) : undefined;
     const decoded = await batch.decoded;
+    // onnxruntime's run blocks the main thread, so the next batch's reads must have finished and its decodes must be
+    // in flight on sharp's threads before this batch runs; otherwise they would only start once it has finished.
+    if (upcoming) await Promise.allSettled([upcoming]);
 
     // In item order: report bad files, and pack the pixels of the good misses to the front of the buffer.
     const good: number[] = [];

@@ -76,6 +76,9 @@ export async function createOnnxSession(bytes: Uint8Array, file: string, options
       intraOpNumThreads: options.threads,
       interOpNumThreads: 1,
       executionMode: 'sequential',
+      // Idle worker threads sleep instead of spinning: image decoding shares the cores and must not lose them to
+      // threads that busy-wait between operators.
+      extra: { session: { intra_op: { allow_spinning: '0' } } },
       // Only fatal messages on stderr: the library never prints; failures come back as errors.
       logSeverityLevel: 4,
     });
