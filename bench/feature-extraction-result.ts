@@ -81,6 +81,8 @@ export interface FeatureExtractionBenchResult {
     endToEndVsPreDecoded: number;
   };
   goals: { onnxVsRecipe: number; endToEndVsPreDecoded: number };
+  /** CPU time per image of decoding and of inference (default threads); their sum over the cores is a floor for any pipeline. */
+  cpuBudget: { decodeCpuMsPerImage: number; inferenceCpuMsPerImage: number; cores: number; floorMsPerImage: number; floorVsPreDecoded: number };
   memory: { sampleEveryMs: number; runs: MemoryResult[] };
   /** The pipelines on the same images: if they disagree, the comparison is not apples to apples. */
   featureCheck: {
@@ -152,6 +154,10 @@ export function parseFeatureExtractionResult(json: unknown, file: string): Featu
   }
   const ratioKeys = ['headstartOnnxVsRecipe', 'headstartOnnx1ThreadVsRecipe', 'headstartTfjsVsRecipe', 'headstartWarmCacheVsRecipe', 'endToEndVsPreDecoded'];
   if (!isRecord(ratios) || !ratioKeys.every((k) => isFiniteNumber(ratios[k]))) fail(file, 'ratios is malformed');
+  const { cpuBudget } = json;
+  if (!isRecord(cpuBudget) || !['decodeCpuMsPerImage', 'inferenceCpuMsPerImage', 'floorMsPerImage', 'floorVsPreDecoded'].every((k) => isFiniteNumber(cpuBudget[k]))) {
+    fail(file, 'cpuBudget is missing or malformed');
+  }
   if (
     !isRecord(featureCheck) ||
     !isFiniteNumber(featureCheck.maxAbsDiff) ||

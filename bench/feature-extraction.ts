@@ -288,6 +288,20 @@ function measureMemory(dataDir: string, count: number, home: string): Promise<Me
   });
 }
 
+function cpuMs(usage: NodeJS.CpuUsage): number {
+  return (usage.user + usage.system) / 1000;
+}
+
+/**
+ * Decoding and inference compete for the same cores: with both at full overlap, no pipeline can beat
+ * (decode CPU + inference CPU) / cores per image. Reported so the end-to-end goal can be judged against what the
+ * machine allows.
+ */
+function cpuBudget(decodeCpuMs: number, inferenceCpuMs: number, cores: number, preDecodedMs: number): FeatureExtractionBenchResult['cpuBudget'] {
+  const floorMsPerImage = (decodeCpuMs + inferenceCpuMs) / cores;
+  return { decodeCpuMsPerImage: decodeCpuMs, inferenceCpuMsPerImage: inferenceCpuMs, cores, floorMsPerImage, floorVsPreDecoded: floorMsPerImage / preDecodedMs };
+}
+
 /** onnxruntime alone on pixels decoded up front: total time of `extract` over every batch. */
 async function runPreDecoded(backbone: Backbone, batches: { pixels: Float32Array; count: number }[]): Promise<number> {
   const started = performance.now();
@@ -338,6 +352,7 @@ export async function runFeatureExtractionBench(args: BenchArgs): Promise<Featur
     log(`train's default backbone ${TRAIN_DEFAULTS.backbone} (installed on first use, not timed)`);
     const trainBackbone = await load(engines.onnx, TRAIN_DEFAULTS.backbone);
     const defaultThreads = onnxThreads(engines.onnx);
+    const inferenceCpuMs: number[] = [];
 
     model = await loadLayersModelFromFile(installed.files.path);
     const truncated = tf.model({ inputs: model.inputs, outputs: model.getLayer(cut).output as tf.SymbolicTensor });
@@ -348,9 +363,11 @@ export async function runFeatureExtractionBench(args: BenchArgs): Promise<Featur
     await runRecipe(truncated, files.slice(0, WARMUP_IMAGES), input);
     for (const b of [onnxBackbone, onnx1Backbone, tfjsBackbone, trainBackbone]) await runHeadstart(b, warmupSet, undefined, 'extracted');
 
-    log(`decoding ${n} images once for the pre-decoded runs (untimed)`);
+    log(`decoding ${n} images once for the pre-decoded runs (CPU time measured, wall time not)`);
     const imageSize = input.height * input.width * 3;
+    const decodeCpu = process.cpuUsage();
     const decoded = await Promise.all(files.map((file) => decodeImageFile(file, input)));
+    const decodeCpuMs = cpuMs(process.cpuUsage(decodeCpu)) / n;
     const batches: { pixels: Float32Array; count: number }[] = [];
     for (let start = 0; start < n; start += BATCH_SIZE) {
       const chunk = decoded.slice(start, start + BATCH_SIZE);
@@ -396,7 +413,9 @@ export async function runFeatureExtractionBench(args: BenchArgs): Promise<Featur
 
       trainRuns.push(toRun(n, (await runHeadstart(trainBackbone, dataset, undefined, 'extracted')).durationMs));
       preRuns[1]?.push(toRun(n, await runPreDecoded(onnx1Backbone, batches)));
+      const inferenceCpu = process.cpuUsage();
       preRuns[defaultThreads]?.push(toRun(n, await runPreDecoded(onnxBackbone, batches)));
+      inferenceCpuMs.push(cpuMs(process.cpuUsage(inferenceCpu)) / n);
 
       if (r === 1) {
         recipeFeatures = recipe;
@@ -470,6 +489,7 @@ export async function runFeatureExtractionBench(args: BenchArgs): Promise<Featur
         headstartWarmCacheVsRecipe: vsRecipe('headstart-warm-cache'),
         endToEndVsPreDecoded: pipelines['headstart-onnx'].medianMsPerImage / preDefault.medianMsPerImage,
       },
+      cpuBudget: cpuBudget(decodeCpuMs, median(inferenceCpuMs), cpus.length, preDefault.medianMsPerImage),
       goals: GOALS,
       memory: { sampleEveryMs: MEMORY_SAMPLE_MS, runs: memoryRuns },
       featureCheck: {
@@ -485,6 +505,7 @@ export async function runFeatureExtractionBench(args: BenchArgs): Promise<Featur
         'The recipe uses the same sharp resize as headstart (cover, centre, bilinear) so all pipelines see the same pixels.',
         'Timed end to end: reading and decoding the files through to feature vectors in JS memory. Not timed: model loading and the one-off backbone conversions.',
         'Pre-decoded: the images decoded once up front; only extractor.extract is timed.',
+        'CPU budget: process CPU time (user + system, all threads) of decoding every image once, and of the pre-decoded inference runs; decoding and inference share the cores, so their sum over the core count bounds any pipeline.',
         `Peak memory: a fresh Node process per count, rss sampled every ${MEMORY_SAMPLE_MS} ms and after each batch; the images are the flowers of ${path.relative(repoRoot, args.dataDir) || '.'} listed again and again, no cache.`,
         `Each pipeline ran once, untimed, on ${WARMUP_IMAGES} images before the first repeat.`,
       ],
@@ -527,6 +548,9 @@ export function formatFeatureExtractionSummary(result: FeatureExtractionBenchRes
     `headstart-onnx vs recipe: ${ratios.headstartOnnxVsRecipe.toFixed(2)}x (goal >= ${goals.onnxVsRecipe}x: ${verdict(ratios.headstartOnnxVsRecipe >= goals.onnxVsRecipe)})`,
     `headstart-onnx end to end / onnxruntime alone (${result.onnx.defaultThreads} threads): ${ratios.endToEndVsPreDecoded.toFixed(2)}x ` +
       `(goal <= ${goals.endToEndVsPreDecoded}x: ${verdict(ratios.endToEndVsPreDecoded <= goals.endToEndVsPreDecoded)})`,
+    `CPU time per image: decode ${result.cpuBudget.decodeCpuMsPerImage.toFixed(2)} ms, inference ${result.cpuBudget.inferenceCpuMsPerImage.toFixed(2)} ms ` +
+      `(${result.onnx.defaultThreads} threads) -> no pipeline on ${result.cpuBudget.cores} cores can beat ${result.cpuBudget.floorMsPerImage.toFixed(2)} ms/image, ` +
+      `${result.cpuBudget.floorVsPreDecoded.toFixed(2)}x onnxruntime alone`,
     `Peak rss, default engine, no cache: ` +
       result.memory.runs.map((m) => `${m.images} images ${m.peakRssMb.toFixed(0)} MB (after loading ${m.baselineRssMb.toFixed(0)} MB)`).join('; '),
     `Feature check (first ${check.images} images): recipe vs headstart-onnx max |diff| = ${check.maxAbsDiff.toExponential(2)}, ` +

@@ -52,6 +52,7 @@ export function renderBenchTable(result: FeatureExtractionBenchResult): string {
     '| --- | ---: | ---: |',
     `| Speed-up over the TF.js recipe | ${ratio(ratios.headstartOnnxVsRecipe)} | ≥ ${goals.onnxVsRecipe}× |`,
     `| End to end ÷ onnxruntime alone (${onnx.defaultThreads} threads, ms/image) | ${ratios.endToEndVsPreDecoded.toFixed(2)}× | ≤ ${goals.endToEndVsPreDecoded}× |`,
+    `| The floor on ${result.cpuBudget.cores} cores: (decode ${ms(result.cpuBudget.decodeCpuMsPerImage)} + inference ${ms(result.cpuBudget.inferenceCpuMsPerImage)} ms CPU) ÷ ${result.cpuBudget.cores} cores, ÷ onnxruntime alone | ${result.cpuBudget.floorVsPreDecoded.toFixed(2)}× | – |`,
     ...memory.runs.map((m) => `| Peak RSS extracting ${m.images.toLocaleString('en-US')} images, no cache | ${m.peakRssMb.toFixed(0)} MB | flat in the image count |`),
   ];
   const threads = backend.threads ? 'multi-threaded' : 'single-threaded';

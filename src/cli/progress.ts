@@ -25,7 +25,12 @@ export interface ProgressRenderer {
   flush(): void;
 }
 
-interface ExtractPhase {
+/** A counted phase drawn as a bar: feature extraction, or files a generator writes. */
+interface CountPhase {
+  /** Bar prefix: 'features', or what a generator writes. */
+  label: string;
+  /** Rate unit: 'img/s', 'files/s'. */
+  unit: string;
   total: number;
   startMs: number;
   startDone: number;
@@ -54,14 +59,14 @@ function epochLine(e: Extract<ProgressEvent, { stage: 'epoch' }>): string {
 }
 
 /**
- * Renders ProgressEvents on stderr: feature extraction as a bar with count, rate and ETA on a TTY (one line per 10%
+ * Renders ProgressEvents on stderr: feature extraction and generated files as a bar with count, rate and ETA on a TTY (one line per 10%
  * otherwise), epochs throttled to about one line a second, each skipped file on its own line, a backbone conversion
  * once.
  */
 export function createProgressRenderer(options: ProgressRendererOptions): ProgressRenderer {
   const { stream, quiet = false, showSkips = true, epochIntervalMs = 1000, now = () => performance.now() } = options;
   const tty = stream.isTTY === true;
-  let phase: ExtractPhase | undefined;
+  let phase: CountPhase | undefined;
   /** Text of the bar currently drawn on the last line (TTY only). */
   let barText: string | undefined;
   let pendingEpoch: string | undefined;
@@ -81,26 +86,26 @@ export function createProgressRenderer(options: ProgressRendererOptions): Progre
     writeLine(line);
   };
 
-  const extractText = (p: ExtractPhase, done: number, cached: number): string => {
+  const countText = (p: CountPhase, done: number, cached: number): string => {
     const elapsed = (now() - p.startMs) / 1000;
     const rate = elapsed > 0 && done > p.startDone ? (done - p.startDone) / elapsed : undefined;
     const pct = p.total > 0 ? Math.floor((done / p.total) * 100) : 100;
     const parts = [`${done}/${p.total}`, `${pct}%`];
-    if (rate !== undefined) parts.push(`${rate.toFixed(1)} img/s`);
+    if (rate !== undefined) parts.push(`${rate.toFixed(1)} ${p.unit}`);
     if (done < p.total && rate !== undefined) parts.push(`ETA ${formatDuration((p.total - done) / rate)}`);
     if (cached > 0) parts.push(`${cached} from cache`);
-    if (!tty) return `features ${parts.join('  ')}`;
+    if (!tty) return `${p.label} ${parts.join('  ')}`;
     const width = Math.max(10, Math.min(30, (stream.columns ?? 80) - 60));
     const filled = p.total > 0 ? Math.round((done / p.total) * width) : width;
-    return `features [${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${parts.join('  ')}`;
+    return `${p.label} [${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${parts.join('  ')}`;
   };
 
-  const onExtract = (e: Extract<ProgressEvent, { stage: 'extract' }>) => {
-    if (!phase || e.total !== phase.total || e.done < phase.lastDone) {
-      phase = { total: e.total, startMs: now(), startDone: e.done, lastDone: e.done, lastDecile: -1 };
+  const onCount = (e: { label: string; unit: string; done: number; total: number; cached: number }) => {
+    if (!phase || e.label !== phase.label || e.total !== phase.total || e.done < phase.lastDone) {
+      phase = { label: e.label, unit: e.unit, total: e.total, startMs: now(), startDone: e.done, lastDone: e.done, lastDecile: -1 };
     }
     phase.lastDone = e.done;
-    const text = extractText(phase, e.done, e.cached);
+    const text = countText(phase, e.done, e.cached);
     const complete = e.done >= e.total;
     if (tty) {
       stream.write(CLEAR_LINE + text);
@@ -123,7 +128,10 @@ export function createProgressRenderer(options: ProgressRendererOptions): Progre
     if (event.stage !== 'epoch') flushEpoch();
     switch (event.stage) {
       case 'extract':
-        onExtract(event);
+        onCount({ label: 'features', unit: 'img/s', done: event.done, total: event.total, cached: event.cached });
+        return;
+      case 'generate':
+        onCount({ label: event.what, unit: 'files/s', done: event.done, total: event.total, cached: 0 });
         return;
       case 'epoch': {
         const line = epochLine(event);

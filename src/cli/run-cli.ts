@@ -27,9 +27,11 @@ function resolveCommand(argv: string[]): { spec: CommandSpec; rest: string[] } |
     const guess = closestMatch(first, ['--help', '--version']);
     throw usageError(`Unknown option ${first}: headstart expects a command first.${guess ? ` Did you mean ${guess}?` : ''}`);
   }
-  if (GROUPS.includes(first)) {
-    const subs = subcommandsOf(first);
-    const names = subs.map((s) => s.name.split(' ')[1] as string);
+  const subs = subcommandsOf(first);
+  const names = subs.map((s) => s.name.split(' ')[1] as string);
+  // A group may also be a command of its own ('demo' and 'demo sim2real'): anything but a subcommand name goes to it.
+  const groupIsCommand = COMMANDS.some((c) => c.name === first);
+  if (GROUPS.includes(first) && !(groupIsCommand && (second === undefined || !names.includes(second)))) {
     if (second === '--help' || second === '-h' || second === 'help') return { help: renderGroupHelp(first, subs) };
     if (second === undefined) throw usageError(`'headstart ${first}' needs a command: ${names.join(', ')}.`, first);
     const spec = subs.find((s) => s.name === `${first} ${second}`);

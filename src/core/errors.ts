@@ -3,6 +3,7 @@ export type ErrorCode =
   | 'HS_INVALID_OPTION'
   | 'HS_FILE_NOT_FOUND'
   | 'HS_IMAGE_UNREADABLE'
+  | 'HS_AUDIO_UNREADABLE'
   | 'HS_DATASET_EMPTY'
   | 'HS_DATASET_INVALID'
   | 'HS_UNKNOWN_LABEL'
@@ -11,7 +12,10 @@ export type ErrorCode =
   | 'HS_LAYER_NOT_FOUND'
   | 'HS_ENGINE_FAILED'
   | 'HS_ABORTED'
-  | 'HS_CACHE_FAILED';
+  | 'HS_CACHE_FAILED'
+  /** An external program or system resource headstart calls (espeak-ng, fontconfig) is missing. */
+  | 'HS_MISSING_TOOL'
+  | 'HS_GENERATE_FAILED';
 
 export class HeadstartError extends Error {
   readonly code: ErrorCode;

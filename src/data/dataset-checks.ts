@@ -10,18 +10,26 @@ export function isImageFileName(name: string): boolean {
   return IMAGE_EXTENSIONS.includes(path.extname(name).toLowerCase());
 }
 
-/** The `reason` recorded for a file whose extension is not an image extension. */
-export function unsupportedExtensionReason(name: string): string {
+/** File extensions read as audio (compared case-insensitively). The decoder still checks the bytes. */
+export const AUDIO_EXTENSIONS: readonly string[] = ['.wav'];
+
+/** Whether a file name has one of the {@link AUDIO_EXTENSIONS}. */
+export function isAudioFileName(name: string): boolean {
+  return AUDIO_EXTENSIONS.includes(path.extname(name).toLowerCase());
+}
+
+/** The `reason` recorded for a file whose extension is not one of `extensions` (image extensions by default). */
+export function unsupportedExtensionReason(name: string, extensions: readonly string[] = IMAGE_EXTENSIONS): string {
   const ext = path.extname(name);
   const what = ext === '' ? 'no file extension' : `unsupported extension '${ext}'`;
-  return `${what}; expected one of ${IMAGE_EXTENSIONS.join(', ')}`;
+  return `${what}; expected one of ${extensions.join(', ')}`;
 }
 
 /**
  * Checks the class structure every labelled dataset must have: each class has at least one item, and there are at
- * least two classes unless `allowSingleClass` is set. `where` describes the source in messages.
+ * least two classes unless `allowSingleClass` is set. `where` describes the source in messages, `noun` its files.
  */
-export function checkDatasetClasses(dataset: ImageDataset, where: string, allowSingleClass: boolean): void {
+export function checkDatasetClasses(dataset: ImageDataset, where: string, allowSingleClass: boolean, noun = 'images'): void {
   const counts = new Map<string, number>(dataset.classes.map((c) => [c, 0]));
   for (const item of dataset.items) counts.set(item.label, (counts.get(item.label) ?? 0) + 1);
   for (const [cls, n] of counts) {
@@ -29,7 +37,7 @@ export function checkDatasetClasses(dataset: ImageDataset, where: string, allowS
       const skipped = dataset.skipped.length > 0 ? ` (${dataset.skipped.length} file(s) were skipped, see 'skipped')` : '';
       throw new HeadstartError(
         'HS_DATASET_INVALID',
-        `class '${cls}' in ${where} has no images${skipped}. Add images to it, or remove the class.`,
+        `class '${cls}' in ${where} has no ${noun}${skipped}. Add ${noun} to it, or remove the class.`,
       );
     }
   }

@@ -28,7 +28,7 @@ export function sniffImageType(bytes: Uint8Array): ImageType | undefined {
 }
 
 /** The first bytes of a file for an error message: as text when they are printable ASCII, otherwise as hex. */
-function describeStart(bytes: Uint8Array): string {
+export function describeStart(bytes: Uint8Array): string {
   const head = bytes.subarray(0, 8);
   const printable = head.every((b) => b >= 0x20 && b <= 0x7e);
   if (printable) return `file starts with "${String.fromCharCode(...head)}"`;

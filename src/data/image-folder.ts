@@ -36,7 +36,8 @@ async function kindOf(dir: string, entry: Dirent): Promise<'file' | 'dir' | 'oth
   return 'other';
 }
 
-async function readEntries(dir: string): Promise<{ name: string; kind: 'file' | 'dir' | 'other' }[]> {
+/** The visible entries of a folder, sorted by code point, each with what it is (symbolic links followed). */
+export async function readEntries(dir: string): Promise<{ name: string; kind: 'file' | 'dir' | 'other' }[]> {
   const entries = await fs.readdir(dir, { withFileTypes: true });
   const visible = entries.filter((e) => !e.name.startsWith('.'));
   const kinds = await Promise.all(visible.map((e) => kindOf(dir, e)));

@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { HeadstartError, invalidChoice, rejectUnknownKeys } from '../core/index.js';
-import { checkDatasetClasses, isImageFileName, unsupportedExtensionReason } from './dataset-checks.js';
+import { HeadstartError, invalidChoice, rejectUnknownKeys, writeFileAtomic } from '../core/index.js';
+import { AUDIO_EXTENSIONS, IMAGE_EXTENSIONS, checkDatasetClasses, unsupportedExtensionReason } from './dataset-checks.js';
 import type { BadFilePolicy, ImageDataset, LabeledItem, SkippedFile } from './types.js';
 
 export interface ReadManifestOptions {
@@ -16,9 +16,15 @@ export interface ReadManifestOptions {
    * @default false
    */
   allowSingleClass?: boolean;
+  /**
+   * What the listed files are: 'image' accepts image extensions, 'audio' WAV files (a non-audio file is then
+   * `HS_AUDIO_UNREADABLE` under 'error'). @default 'image'
+   */
+  media?: 'image' | 'audio';
 }
 
-const DEFAULTS: Required<ReadManifestOptions> = { onBadFile: 'skip', allowSingleClass: false };
+const DEFAULTS: Required<ReadManifestOptions> = { onBadFile: 'skip', allowSingleClass: false, media: 'image' };
+const MEDIA_CHOICES = ['image', 'audio'] as const;
 const KNOWN_KEYS = Object.keys(DEFAULTS);
 
 /** Manifest formats, by file extension (compared case-insensitively). */
@@ -160,6 +166,8 @@ export async function readManifest(file: string, options: ReadManifestOptions = 
   rejectUnknownKeys('readManifest', options, KNOWN_KEYS);
   const o: Required<ReadManifestOptions> = { ...DEFAULTS, ...options };
   if (o.onBadFile !== 'skip' && o.onBadFile !== 'error') throw invalidChoice('onBadFile', o.onBadFile, ['skip', 'error']);
+  if (!MEDIA_CHOICES.includes(o.media)) throw invalidChoice('media', o.media, MEDIA_CHOICES);
+  const extensions = o.media === 'audio' ? AUDIO_EXTENSIONS : IMAGE_EXTENSIONS;
   const ext = path.extname(file).toLowerCase();
   if (!MANIFEST_EXTENSIONS.includes(ext)) {
     throw invalidChoice(`the extension of manifest ${file}`, ext, MANIFEST_EXTENSIONS);
@@ -194,11 +202,11 @@ export async function readManifest(file: string, options: ReadManifestOptions = 
   const items: LabeledItem[] = [];
   const skipped: SkippedFile[] = [];
   resolved.forEach((r, i) => {
-    if (!isImageFileName(r.file)) {
-      const reason = unsupportedExtensionReason(r.file);
+    if (!extensions.includes(path.extname(r.file).toLowerCase())) {
+      const reason = unsupportedExtensionReason(r.file, extensions);
       if (o.onBadFile === 'error') {
         throw new HeadstartError(
-          'HS_IMAGE_UNREADABLE',
+          o.media === 'audio' ? 'HS_AUDIO_UNREADABLE' : 'HS_IMAGE_UNREADABLE',
           `${file} line ${r.line} lists ${r.file}: ${reason}. Remove the line, or pass --on-bad-file skip.`,
         );
       }
@@ -220,6 +228,12 @@ export async function readManifest(file: string, options: ReadManifestOptions = 
 
   const classes = [...new Set(rows.map((r) => r.label))].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   const dataset: ImageDataset = { source, classes, items, skipped };
-  checkDatasetClasses(dataset, source, o.allowSingleClass);
+  checkDatasetClasses(dataset, source, o.allowSingleClass, o.media === 'audio' ? 'audio files' : 'images');
   return dataset;
+}
+
+/** Writes items as a JSONL manifest (one `{"path", "label"}` per line) that readManifest reads back; atomic. */
+export async function writeManifest(file: string, items: readonly LabeledItem[]): Promise<string> {
+  await writeFileAtomic(file, `${items.map((i) => JSON.stringify({ path: i.path, label: i.label })).join('\n')}\n`);
+  return file;
 }

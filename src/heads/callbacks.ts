@@ -30,17 +30,29 @@ export interface EarlyStoppingOptions {
   patience?: number;
   /** Put back the weights of the best epoch when training ends. @default true */
   restoreBestWeights?: boolean;
+  /** Start from a best value seen before (a resumed run, or the model before a new training phase). */
+  initial?: EarlyStoppingState;
+}
+
+/** What early stopping remembers: enough to continue it in another run. */
+export interface EarlyStoppingState {
+  best: number;
+  bestEpoch: number;
+  bestWeights?: Float32Array[];
 }
 
 /** Stops when the monitored loss has not improved for `patience` epochs, and restores the best weights. */
-export function earlyStopping(options: EarlyStoppingOptions = {}): Callback & { readonly bestEpoch: number } {
+export function earlyStopping(options: EarlyStoppingOptions = {}): Callback & { readonly bestEpoch: number; readonly state: EarlyStoppingState } {
   const { monitor = 'valLoss', patience = 10, restoreBestWeights = true } = options;
-  let best = Infinity;
-  let bestEpoch = -1;
-  let bestWeights: Float32Array[] | undefined;
+  let best = options.initial?.best ?? Infinity;
+  let bestEpoch = options.initial?.bestEpoch ?? -1;
+  let bestWeights: Float32Array[] | undefined = options.initial?.bestWeights;
   return {
     get bestEpoch() {
       return bestEpoch;
+    },
+    get state() {
+      return { best, bestEpoch, ...(bestWeights ? { bestWeights } : {}) };
     },
     onEpochEnd(ctx, record) {
       const value = record[monitor];

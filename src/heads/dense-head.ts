@@ -12,6 +12,7 @@ export function wrapDenseHead(trainable: TrainableHead): Head {
     inputDim: spec.inputDim,
     numClasses: spec.classes,
     predict: (features, count) => trainable.predict(features, count),
+    getWeights: () => trainable.getWeights(),
     appendOnnx(builder, features) {
       // getWeights() is [kernel, bias] per dense layer; kernels are [in, out], as Gemm takes B without transB.
       const weights = trainable.getWeights();

@@ -16,6 +16,8 @@ export interface Head {
    * Throws for heads that have no compact graph form (knn).
    */
   appendOnnx(builder: GraphBuilder, features: string): string;
+  /** Dense heads (linear, mlp): their weights, [kernel, bias] per layer, kernels [in, out]. Absent for knn and prototype. */
+  getWeights?(): Float32Array[];
   /** Writes the head's files (model.json and weights.bin, TF.js formats) into `dir`. */
   save(dir: string): Promise<void>;
   dispose(): void;

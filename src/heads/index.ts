@@ -4,4 +4,5 @@ export { trainHead, TRAIN_HEAD_DEFAULTS } from './train-head.js';
 export type { TrainHeadOptions, TrainHeadResult } from './train-head.js';
 export { loadHead } from './load-head.js';
 export { earlyStopping } from './callbacks.js';
-export type { Callback, EpochRecord, TrainContext, EarlyStoppingOptions } from './callbacks.js';
+export type { Callback, EpochRecord, TrainContext, EarlyStoppingOptions, EarlyStoppingState } from './callbacks.js';
+export { featureStats, standardize } from './dense-head.js';

@@ -2,3 +2,6 @@ export { renderHtmlReport, writeReport } from './html-report.js';
 export type { HistoryRecord, ReportInput, WriteReportResult } from './html-report.js';
 export { formatTable, formatMetricsSummary } from './text-table.js';
 export type { ColumnAlign, FormatTableOptions } from './text-table.js';
+export { renderDiagnosticsReport, writeDiagnosticsReport } from './diagnostics-report.js';
+export type { Bar, BarChartSpec, DiagnosticsReportInput, ReportCharts, ReportTable } from './diagnostics-report.js';
+export type { LineChartSpec, LineSeries } from './line-chart.js';

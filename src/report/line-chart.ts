@@ -19,6 +19,8 @@ export interface LineChartSpec {
   yClamp?: [number, number];
   /** Tick labels as percentages (0.25 becomes 25%). */
   yPercent?: boolean;
+  /** A logarithmic x axis with ticks at powers of ten (learning rates), for positive x; otherwise x counts epochs. */
+  xLog?: boolean;
 }
 
 const WIDTH = 520;
@@ -90,12 +92,26 @@ function epochScale(xs: number[]): { domain: [number, number]; ticks: number[] }
   return { domain: [lo, hi], ticks };
 }
 
+/** Ticks at the powers of ten inside [lo, hi] (given as log10 values), at most about eight of them. */
+function logScale(logs: number[]): { domain: [number, number]; ticks: number[] } {
+  let lo = Math.min(...logs);
+  let hi = Math.max(...logs);
+  if (lo === hi) {
+    lo -= 1;
+    hi += 1;
+  }
+  const ticks: number[] = [];
+  const every = Math.max(1, Math.ceil((Math.floor(hi) - Math.ceil(lo)) / 8));
+  for (let t = Math.ceil(lo); t <= hi + 1e-9; t += every) ticks.push(t);
+  return { domain: [lo, hi], ticks };
+}
+
 /** Splits a series into runs of finite points, so a NaN loss shows as a gap rather than a dive to zero. */
-function finiteRuns(points: { x: number; y: number }[]): { x: number; y: number }[][] {
+function finiteRuns(points: { x: number; y: number }[], xLog: boolean): { x: number; y: number }[][] {
   const runs: { x: number; y: number }[][] = [];
   let run: { x: number; y: number }[] = [];
   for (const p of points) {
-    if (Number.isFinite(p.x) && Number.isFinite(p.y)) {
+    if (Number.isFinite(p.x) && Number.isFinite(p.y) && (!xLog || p.x > 0)) {
       run.push(p);
     } else if (run.length > 0) {
       runs.push(run);
@@ -108,11 +124,11 @@ function finiteRuns(points: { x: number; y: number }[]): { x: number; y: number 
 
 /**
  * An inline SVG line chart with axes, ticks, grid lines and a legend. The x axis is treated as epochs
- * (integer ticks). Series without a single finite point are left out, legend included.
+ * (integer ticks), or as a logarithmic scale with `xLog`. Series without a single finite point are left out, legend included.
  */
 export function renderLineChart(spec: LineChartSpec): string {
   const series = spec.series
-    .map((s) => ({ ...s, runs: finiteRuns(s.points) }))
+    .map((s) => ({ ...s, runs: finiteRuns(s.points, spec.xLog === true) }))
     .filter((s) => s.runs.length > 0);
   const plotW = WIDTH - MARGIN.left - MARGIN.right;
   const plotH = HEIGHT - MARGIN.top - MARGIN.bottom;
@@ -130,7 +146,9 @@ export function renderLineChart(spec: LineChartSpec): string {
   }
 
   const all = series.flatMap((s) => s.runs.flat());
-  const x = epochScale(all.map((p) => p.x));
+  // On a log axis positions and ticks are log10 values; tooltips keep the rates themselves.
+  const xOf = spec.xLog ? Math.log10 : (v: number) => v;
+  const x = spec.xLog ? logScale(all.map((p) => Math.log10(p.x))) : epochScale(all.map((p) => p.x));
   let yMin = Math.min(...all.map((p) => p.y));
   let yMax = Math.max(...all.map((p) => p.y));
   // A little headroom, so extreme points do not sit on the x axis or the top edge.
@@ -142,8 +160,9 @@ export function renderLineChart(spec: LineChartSpec): string {
     yMax = Math.min(yMax, spec.yClamp[1]);
   }
   const yTicks = y0.ticks.filter((t) => t >= yMin - 1e-9 && t <= yMax + 1e-9);
-  const sx = (v: number): number =>
+  const sxOf = (v: number): number =>
     MARGIN.left + X_INSET + ((v - x.domain[0]) / (x.domain[1] - x.domain[0])) * (plotW - 2 * X_INSET);
+  const sx = (v: number): number => sxOf(xOf(v));
   const sy = (v: number): number => MARGIN.top + plotH - ((v - yMin) / (yMax - yMin)) * plotH;
   const bottom = MARGIN.top + plotH;
 
@@ -158,10 +177,11 @@ export function renderLineChart(spec: LineChartSpec): string {
   }
   // x ticks.
   for (const t of x.ticks) {
-    const px = fmt(sx(t));
+    const px = fmt(sxOf(t));
+    const label = !spec.xLog ? String(t) : Math.abs(t) >= 4 ? `1e${t}` : String(Number((10 ** t).toPrecision(1)));
     out.push(
       `<line x1="${px}" x2="${px}" y1="${bottom}" y2="${bottom + 5}" class="axis"/>`,
-      `<text x="${px}" y="${bottom + 18}" text-anchor="middle" class="tick">${escapeHtml(String(t))}</text>`,
+      `<text x="${px}" y="${bottom + 18}" text-anchor="middle" class="tick">${escapeHtml(label)}</text>`,
     );
   }
   // Axes.

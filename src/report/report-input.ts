@@ -19,6 +19,8 @@ export interface ReportInput {
   classes: string[];
   /** Training history, one record per epoch, if the model was trained in this run or the model dir has it. */
   history?: HistoryRecord[];
+  /** Training phases as epoch ranges of `history` (fine-tuning: head first, then unfrozen blocks). */
+  phases?: { name: string; firstEpoch: number; lastEpoch: number }[];
   /** Key facts shown in a table: backbone id, cut layer, head kind, dataset path, timings... */
   facts?: Record<string, string | number>;
   /** Files passed over while loading the data, and why. */
@@ -27,7 +29,7 @@ export interface ReportInput {
   warnings?: string[];
 }
 
-export const REPORT_INPUT_KEYS = ['title', 'metrics', 'classes', 'history', 'facts', 'skipped', 'warnings'] as const;
+export const REPORT_INPUT_KEYS = ['title', 'metrics', 'classes', 'history', 'phases', 'facts', 'skipped', 'warnings'] as const;
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -96,6 +98,10 @@ export function checkReportInput(input: unknown): asserts input is ReportInput {
         }
       }
     });
+  }
+  if (input.phases !== undefined) {
+    const ok = Array.isArray(input.phases) && input.phases.every((p) => isObject(p) && typeof p.name === 'string' && typeof p.firstEpoch === 'number' && typeof p.lastEpoch === 'number');
+    if (!ok) throw invalidOption(`Expected phases to be an array of { name, firstEpoch, lastEpoch }. Received: ${JSON.stringify(input.phases)}.`);
   }
   if (input.facts !== undefined) {
     if (!isObject(input.facts)) throw invalidOption(`Expected facts to be an object. Received: ${describe(input.facts)}.`);

@@ -1,11 +1,37 @@
-import type { ModelCard } from '../zoo/index.js';
+import type { ModelCard, TextModelCard } from '../zoo/index.js';
 import type { ModelManifest } from './model-manifest.js';
 
 const pct = (x: number | undefined) => (x === undefined ? 'n/a' : `${(x * 100).toFixed(1)}%`);
 
+/** The backbone section: image backbones with their cut and preprocessing, text backbones with pooling and vocabulary. */
+function backboneLines(manifest: ModelManifest, backbone: ModelCard | TextModelCard): string[] {
+  const common = [`- Weights: ${backbone.weightsSource} (sha256 ${manifest.backbone.weightsSha256.slice(0, 16)}…)`, `- Trained on: ${backbone.trainedOn}`];
+  if (manifest.modality === 'text' && backbone.modality === 'text') {
+    return [
+      `- ${backbone.name} (\`${backbone.id}\`), ${backbone.kind}, ${manifest.backbone.pooling} pooling, ${backbone.embeddingSize}-d sentence vectors`,
+      ...common,
+      `- Tokenizer: ${backbone.tokenizer}`,
+      `- Words of the training data unknown to it: ${pct(manifest.text.oovRate)}`,
+      `- Licence: ${backbone.licence}`,
+      `- Input: the \`${manifest.text.textColumn}\` column of a table (label column \`${manifest.text.labelColumn}\`), or one sentence per prediction`,
+    ];
+  }
+  if (manifest.modality === 'text' || backbone.modality === 'text') throw new Error(`model card of a ${manifest.modality} model given a ${backbone.modality} backbone card`);
+  return [
+    `- ${backbone.name} (\`${backbone.id}\`), cut at \`${manifest.backbone.cut}\`, ${manifest.backbone.pooling} pooling`,
+    ...common,
+    `- Pretrained layers: ${backbone.pretrainedLayers}`,
+    `- Licence: ${backbone.licence}`,
+    `- Input: ${manifest.input.width}x${manifest.input.height} ${manifest.input.channelOrder}, ${manifest.input.resize}, ` +
+      `mean ${manifest.input.mean.join('/')}, std ${manifest.input.std.join('/')}`,
+  ];
+}
+
 /** The human-readable card.md of a trained model: what it is, what it was trained on, how well it did. */
-export function renderModelCardText(manifest: ModelManifest, backbone: ModelCard): string {
+export function renderModelCardText(manifest: ModelManifest, backbone: ModelCard | TextModelCard): string {
   const t = manifest.training;
+  const text = manifest.modality === 'text';
+  const unit = text ? 'sentences' : 'images';
   const lines = [
     `# Model card: ${manifest.head.kind} head on ${backbone.id}`,
     '',
@@ -13,8 +39,8 @@ export function renderModelCardText(manifest: ModelManifest, backbone: ModelCard
     '',
     '## Task',
     `- Classes (${manifest.labels.length}): ${manifest.labels.join(', ')}`,
-    `- Training data: ${t.data} (${t.counts.train} train, ${t.counts.val} validation, ${t.counts.test} test images; validation: ${t.val})`,
-    `- Images per class: ${Object.entries(t.perClass).map(([k, v]) => `${k} ${v}`).join(', ')}`,
+    `- Training data: ${t.data} (${t.counts.train} train, ${t.counts.val} validation, ${t.counts.test} test ${unit}; validation: ${t.val})`,
+    `- ${text ? 'Sentences' : 'Images'} per class: ${Object.entries(t.perClass).map(([k, v]) => `${k} ${v}`).join(', ')}`,
     '',
     '## Results',
     `- Validation accuracy: ${pct(manifest.metrics.val?.accuracy)}, macro-F1: ${pct(manifest.metrics.val?.macroF1)}`,
@@ -22,17 +48,13 @@ export function renderModelCardText(manifest: ModelManifest, backbone: ModelCard
     `- Head trained for ${t.history.length} epochs${t.stoppedReason ? ` (stopped early: ${t.stoppedReason})` : ''}; seed ${t.seed}.`,
     '',
     '## Backbone (frozen)',
-    `- ${backbone.name} (\`${backbone.id}\`), cut at \`${manifest.backbone.cut}\`, ${manifest.backbone.pooling} pooling`,
-    `- Weights: ${backbone.weightsSource} (sha256 ${manifest.backbone.weightsSha256.slice(0, 16)}…)`,
-    `- Trained on: ${backbone.trainedOn}`,
-    `- Pretrained layers: ${backbone.pretrainedLayers}`,
-    `- Licence: ${backbone.licence}`,
-    `- Input: ${manifest.input.width}x${manifest.input.height} ${manifest.input.channelOrder}, ${manifest.input.resize}, ` +
-      `mean ${manifest.input.mean.join('/')}, std ${manifest.input.std.join('/')}`,
+    ...backboneLines(manifest, backbone),
     '',
     '## Limits',
-    '- Accuracy was measured on a held-out part of the same data; images from another source (camera, lighting, style) may score lower.',
-    '- The head saw only the classes above: any image is assigned to one of them, however unlike them it is.',
+    text
+      ? '- Accuracy was measured on a held-out part of the same data; text from another source (other products, another register or vocabulary) may score lower.'
+      : '- Accuracy was measured on a held-out part of the same data; images from another source (camera, lighting, style) may score lower.',
+    `- The head saw only the classes above: any ${text ? 'sentence' : 'image'} is assigned to one of them, however unlike them it is.`,
     '',
   ];
   return lines.join('\n');

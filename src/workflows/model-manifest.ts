@@ -3,23 +3,18 @@ import type { ClassificationMetrics } from '../evaluate/index.js';
 import type { EpochRecord, HeadKind } from '../heads/index.js';
 import type { InputSpec } from '../data/index.js';
 import type { Pooling } from '../engines/index.js';
+import type { TextPooling } from '../zoo/index.js';
 
 export const MODEL_FORMAT_VERSION = 1;
 
-/** headstart.json: what a model directory holds and how to rebuild its pipeline. */
-export interface ModelManifest {
+/** What a model classifies. */
+export type Modality = 'image' | 'text';
+
+/** The parts of headstart.json every model has, whatever it reads. */
+interface ManifestCommon {
   formatVersion: number;
   createdAt: string;
   labels: string[];
-  backbone: {
-    id: string;
-    weightsSha256: string;
-    cut: string;
-    pooling: Pooling;
-    /** 'zoo': bundled, loaded from the zoo by id; 'included': a copy of its files is in backbone/. */
-    location: 'zoo' | 'included';
-  };
-  input: InputSpec;
   head: { kind: HeadKind; options: Record<string, unknown> };
   training: {
     data: string;
@@ -34,18 +29,81 @@ export interface ModelManifest {
   metrics: { val?: ClassificationMetrics; test?: ClassificationMetrics };
 }
 
+/** headstart.json of a text model: a frozen text backbone (word vectors or a sentence encoder) and a head. */
+export interface TextModelManifest extends ManifestCommon {
+  modality: 'text';
+  backbone: {
+    id: string;
+    weightsSha256: string;
+    pooling: TextPooling;
+    /** 'zoo': loaded from the zoo by id; 'included': a copy of the backbone folder is in backbone/. */
+    location: 'zoo' | 'included';
+  };
+  /** The columns the training table was read with, and the share of its words the backbone did not know. */
+  text: { textColumn: string; labelColumn: string; oovRate: number };
+  /** Text models are trained with strategy 'features' only. */
+  fineTune?: undefined;
+}
+
+/** headstart.json: what a model directory holds and how to rebuild its pipeline. */
+export type ModelManifest = ImageModelManifest | TextModelManifest;
+
+/** headstart.json of an image model: a backbone cut, pooled, and a head. */
+export interface ImageModelManifest extends ManifestCommon {
+  /** Absent in manifests written before text models existed (and by fine-tuning): an image model. */
+  modality?: 'image';
+  backbone: {
+    id: string;
+    weightsSha256: string;
+    cut: string;
+    pooling: Pooling;
+    /** 'zoo': bundled, loaded from the zoo by id; 'included': a copy of its files is in backbone/. */
+    location: 'zoo' | 'included';
+  };
+  input: InputSpec;
+  /**
+   * Present for strategy 'finetune': backbone.cut is then the freeze boundary (flattened activations feed head/,
+   * whose top/ holds the trained blocks from the boundary to `cut`).
+   */
+  fineTune?: {
+    cut: string;
+    pooling: Pooling;
+    boundary: string;
+    unfreeze: number | string;
+    groups: string[];
+    schedule: string;
+    batchNorm: string;
+    augment: object | false;
+    /** Epoch ranges of the history (head phase first), with the learning rate of each group. */
+    phases: { name: string; firstEpoch: number; lastEpoch: number; learningRates?: Record<string, number> }[];
+    bestEpoch: number;
+    /** Strategy 'features' (frozen backbone at `cut`, linear head) on the same split, for comparison. */
+    featureExtraction?: { val?: ClassificationMetrics; test?: ClassificationMetrics };
+  };
+}
+
 /** Checks the fields loading depends on; everything else is informational. */
 export function parseModelManifest(raw: unknown, file: string): ModelManifest {
   const fail = (what: string) =>
     new HeadstartError('HS_MODEL_INVALID', `${file} is not a headstart model manifest: ${what}. Train the model again with 'headstart train'.`);
   if (typeof raw !== 'object' || raw === null) throw fail('not a JSON object');
-  const m = raw as Partial<ModelManifest>;
+  const m = raw as Partial<ManifestCommon> & { modality?: unknown };
   if (m.formatVersion !== MODEL_FORMAT_VERSION) throw fail(`formatVersion is ${String(m.formatVersion)}, this headstart reads ${MODEL_FORMAT_VERSION}`);
   if (!Array.isArray(m.labels) || m.labels.length < 2 || !m.labels.every((l) => typeof l === 'string')) throw fail('labels must list at least two class names');
-  const b = m.backbone;
+  if (!m.head || typeof m.head.kind !== 'string') throw fail('head.kind missing');
+  if (m.modality !== undefined && m.modality !== 'image' && m.modality !== 'text') throw fail(`modality is '${String(m.modality)}', expected 'image' or 'text'`);
+  if (m.modality === 'text') {
+    const t = raw as Partial<TextModelManifest>;
+    const b = t.backbone;
+    if (!b || typeof b.id !== 'string' || typeof b.pooling !== 'string' || typeof b.weightsSha256 !== 'string' || !['zoo', 'included'].includes(b.location))
+      throw fail('backbone needs id, pooling, weightsSha256 and location');
+    return t as TextModelManifest;
+  }
+  const i = raw as Partial<ImageModelManifest>;
+  const b = i.backbone;
   if (!b || typeof b.id !== 'string' || typeof b.cut !== 'string' || typeof b.weightsSha256 !== 'string' || !['zoo', 'included'].includes(b.location))
     throw fail('backbone needs id, cut, weightsSha256 and location');
-  if (!m.input || typeof m.input.height !== 'number') throw fail('input spec missing');
-  if (!m.head || typeof m.head.kind !== 'string') throw fail('head.kind missing');
-  return m as ModelManifest;
+  if (!i.input || typeof i.input.height !== 'number') throw fail('input spec missing');
+  // Older manifests have no modality: they are image models.
+  return { ...i, modality: 'image' } as ImageModelManifest;
 }

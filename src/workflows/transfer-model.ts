@@ -5,20 +5,32 @@ import type { ProgressCallback } from '../core/index.js';
 import type { Engine } from '../engines/index.js';
 import { loadHead } from '../heads/index.js';
 import type { Head } from '../heads/index.js';
-import { defaultHome, installBackbone, loadBackbone, readBackboneFolder } from '../zoo/index.js';
-import type { Backbone } from '../zoo/index.js';
+import { hasTop, loadTopHead } from '../finetune/index.js';
+import { defaultHome, installBackbone, loadBackbone, loadTextBackbone, readBackboneFolder } from '../zoo/index.js';
+import type { Backbone, TextBackbone } from '../zoo/index.js';
 import { parseModelManifest } from './model-manifest.js';
-import type { ModelManifest } from './model-manifest.js';
+import type { ImageModelManifest, ModelManifest, TextModelManifest } from './model-manifest.js';
 
 export const MANIFEST_FILE = 'headstart.json';
 
-/** A trained model directory, loaded: frozen backbone plus head, ready to classify. */
+/** A trained image model directory, loaded: frozen backbone plus head, ready to classify. */
 export interface TransferModel {
+  modality: 'image';
   dir: string;
-  manifest: ModelManifest;
+  manifest: ImageModelManifest;
   backbone: Backbone;
   head: Head;
   dispose(): void;
+}
+
+/** A trained text model directory, loaded: frozen text backbone plus head, ready to classify sentences. */
+export interface TextTransferModel {
+  modality: 'text';
+  dir: string;
+  manifest: TextModelManifest;
+  backbone: TextBackbone;
+  head: Head;
+  dispose(): Promise<void>;
 }
 
 export interface LoadModelOptions {
@@ -28,8 +40,8 @@ export interface LoadModelOptions {
   onProgress?: ProgressCallback;
 }
 
-/** Loads a model directory written by `train`. Its backbone comes from the zoo, or from the copy inside the directory. */
-export async function loadModel(dir: string, options: LoadModelOptions = {}): Promise<TransferModel> {
+/** Reads and checks headstart.json of a model directory; manifests older than text models read as image models. */
+export async function readModelManifest(dir: string): Promise<ModelManifest> {
   const manifestPath = path.join(dir, MANIFEST_FILE);
   let raw: unknown;
   try {
@@ -42,23 +54,36 @@ export async function loadModel(dir: string, options: LoadModelOptions = {}): Pr
       { cause: err },
     );
   }
-  const manifest = parseModelManifest(raw, manifestPath);
+  return parseModelManifest(raw, manifestPath);
+}
+
+function backboneMismatch(id: string, dir: string, found: string, expected: string): HeadstartError {
+  return new HeadstartError(
+    'HS_MODEL_INVALID',
+    `The backbone '${id}' on this machine (weights sha256 ${found.slice(0, 12)}…) is not the one ${dir} was trained on ` +
+      `(${expected.slice(0, 12)}…). Its features would not match the head: retrain the model, or install the backbone version it names.`,
+  );
+}
+
+/** Loads an image model directory written by `train`. Its backbone comes from the zoo, or from the copy inside the directory. */
+export async function loadModel(dir: string, options: LoadModelOptions = {}): Promise<TransferModel> {
+  const manifest = await readModelManifest(dir);
+  if (manifest.modality === 'text') {
+    throw new HeadstartError('HS_INVALID_OPTION', `${dir} is a text model: load it with loadTextModel (predict and evaluateModel take either kind).`);
+  }
   const ref = manifest.backbone;
   const installed =
     ref.location === 'included'
       ? await readBackboneFolder(path.join(dir, 'backbone'))
       : await installBackbone(ref.id, { home: options.home ?? defaultHome(), onProgress: options.onProgress });
-  if (installed.weightsSha256 !== ref.weightsSha256) {
-    throw new HeadstartError(
-      'HS_MODEL_INVALID',
-      `The backbone '${ref.id}' on this machine (weights sha256 ${installed.weightsSha256.slice(0, 12)}…) is not the one ${dir} was trained on ` +
-        `(${ref.weightsSha256.slice(0, 12)}…). Its features would not match the head: retrain the model, or install the backbone version it names.`,
-    );
-  }
+  if (installed.weightsSha256 !== ref.weightsSha256) throw backboneMismatch(ref.id, dir, installed.weightsSha256, ref.weightsSha256);
   const backbone = await loadBackbone(installed, { cut: ref.cut, pooling: ref.pooling, input: manifest.input, engine: options.engine });
   try {
-    const head = await loadHead(path.join(dir, 'head'), { engine: backbone.engine });
+    // A fine-tuned model's head folder also holds its top blocks, which run between the trunk and the dense head.
+    const headDir = path.join(dir, 'head');
+    const head = await ((await hasTop(headDir)) ? loadTopHead : loadHead)(headDir, { engine: backbone.engine });
     return {
+      modality: 'image',
       dir,
       manifest,
       backbone,
@@ -72,4 +97,39 @@ export async function loadModel(dir: string, options: LoadModelOptions = {}): Pr
     backbone.dispose();
     throw err;
   }
+}
+
+/** Loads a text model directory written by `train`: its text backbone from the zoo (or the copy inside it) and its head. */
+export async function loadTextModel(dir: string, options: LoadModelOptions = {}): Promise<TextTransferModel> {
+  const manifest = await readModelManifest(dir);
+  if (manifest.modality !== 'text') throw new HeadstartError('HS_INVALID_OPTION', `${dir} is an image model: load it with loadModel.`);
+  const ref = manifest.backbone;
+  const backbone = await loadTextBackbone(ref.location === 'included' ? path.join(dir, 'backbone') : ref.id, {
+    pooling: ref.pooling,
+    home: options.home ?? defaultHome(),
+    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+  });
+  try {
+    if (backbone.weightsSha256 !== ref.weightsSha256) throw backboneMismatch(ref.id, dir, backbone.weightsSha256, ref.weightsSha256);
+    const head = await loadHead(path.join(dir, 'head'), options.engine ? { engine: options.engine } : {});
+    return {
+      modality: 'text',
+      dir,
+      manifest,
+      backbone,
+      head,
+      async dispose() {
+        head.dispose();
+        await backbone.dispose();
+      },
+    };
+  } catch (err) {
+    await backbone.dispose();
+    throw err;
+  }
+}
+
+/** Loads a model directory of either kind, as its manifest says. */
+export async function loadAnyModel(dir: string, options: LoadModelOptions = {}): Promise<TransferModel | TextTransferModel> {
+  return (await readModelManifest(dir)).modality === 'text' ? loadTextModel(dir, options) : loadModel(dir, options);
 }

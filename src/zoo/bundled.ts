@@ -54,7 +54,7 @@ const CORAL_SOURCE = 'Coral test data (google-coral/test_data, Apache-2.0), uint
 /** A Coral model shipped in this repository: what its card shares with the others, plus what is its own. */
 function coralModel(
   file: string,
-  own: Pick<ModelCard, 'id' | 'name' | 'defaultCutReason' | 'embeddingSize' | 'cutPoints' | 'trainedOn'>,
+  own: Pick<ModelCard, 'id' | 'name' | 'defaultCutReason' | 'embeddingSize' | 'cutPoints' | 'trainedOn' | 'blocks'>,
 ): BundledModel {
   return {
     source: 'assets/models/coral (TFLite)',
@@ -109,6 +109,11 @@ export const BUNDLED_MODELS: readonly BundledModel[] = [
         { layer: 'block_15_add', shape: [7, 7, 160] },
         { layer: 'block_16_project_BN', shape: [7, 7, 320] },
         { layer: 'out_relu', shape: [7, 7, 1280], note: 'fine-tuned by nsfwjs for another task' },
+      ],
+      blocks: [
+        'Conv1_relu', 'expanded_conv_project_BN', 'block_1_project_BN', 'block_2_add', 'block_3_project_BN', 'block_4_add', 'block_5_add',
+        'block_6_project_BN', 'block_7_add', 'block_8_add', 'block_9_add', 'block_10_project_BN', 'block_11_add', 'block_12_add',
+        'block_13_project_BN', 'block_14_add', 'block_15_add', 'block_16_project_BN', 'out_relu',
       ],
       weightsSource: NSFWJS_PROVENANCE,
       trainedOn: 'ImageNet-1k (body), then the nsfwjs 5-class image set (top blocks and dense head)',
@@ -192,6 +197,11 @@ export const BUNDLED_MODELS: readonly BundledModel[] = [
     embeddingSize: 1024,
     cutPoints: [{ layer: 'features', shape: [1024], note: 'the model output: the pooled layer before the ImageNet classifier' }],
     trainedOn: 'ImageNet-1k (unchanged: the classifier was cut off for weight imprinting)',
+    // Each depthwise-separable layer's output; the last block is Conv2d_13 and the pooling, ending at the cut.
+    blocks: [
+      ...Array.from({ length: 13 }, (_, i) => `MobilenetV1/MobilenetV1/Conv2d_${i}${i === 0 ? '' : '_pointwise'}/Relu6`),
+      'features',
+    ],
   }),
   coralModel('mobilenet_v2_1.0_224_quant.tflite', {
     id: 'mobilenet-v2-imagenet',
@@ -205,5 +215,12 @@ export const BUNDLED_MODELS: readonly BundledModel[] = [
       { layer: 'logits', shape: [1001], note: 'ImageNet logits (background + 1000 classes; labels in assets/models/coral/imagenet_labels.txt)' },
     ],
     trainedOn: 'ImageNet-1k (unchanged)',
+    // Each inverted-residual block's output (its Add when it has a skip connection, else its projection), so no skip
+    // connection crosses a block output; the last block is Conv_1 and the pooling, ending at the cut.
+    blocks: [
+      'MobilenetV2/Conv/Relu6',
+      ...Array.from({ length: 17 }, (_, i) => `MobilenetV2/expanded_conv${i === 0 ? '' : `_${i}`}/${[2, 4, 5, 7, 8, 9, 11, 12, 14, 15].includes(i) ? 'add' : 'project/add_fold'}`),
+      'features',
+    ],
   }),
 ];

@@ -3,7 +3,7 @@ import { MODEL_FORMATS } from '../engines/index.js';
 import type { ModelCard } from './model-card.js';
 
 type Check = 'string' | 'number' | 'object';
-const FIELDS: Record<keyof ModelCard, Check> = {
+const FIELDS: Record<Exclude<keyof ModelCard, 'blocks' | 'sourceTraining'>, Check> = {
   id: 'string',
   name: 'string',
   modality: 'string',
@@ -39,6 +39,7 @@ export function parseModelCard(raw: unknown, file: string): ModelCard {
   if (!['center-crop', 'stretch'].includes(String(input.resize))) throw fail(`input.resize should be 'center-crop' or 'stretch'`);
   if (input.layout !== undefined && !['nhwc', 'nchw'].includes(String(input.layout))) throw fail(`input.layout should be 'nhwc' or 'nchw'`);
   if (!(MODEL_FORMATS as readonly string[]).includes(String(record.format))) throw fail(`format should be one of ${MODEL_FORMATS.join(', ')}`);
+  if (record.blocks !== undefined && !(Array.isArray(record.blocks) && record.blocks.every((b) => typeof b === 'string'))) throw fail('blocks should list layer names');
   if (!['avg', 'max', 'flatten'].includes(String(record.defaultPooling))) throw fail(`defaultPooling should be 'avg', 'max' or 'flatten'`);
   return raw as ModelCard;
 }

@@ -1,13 +1,16 @@
 import { promises as fs } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { HeadstartError, invalidChoice, invalidOption, sha256, writeDirAtomic, writeFileAtomic } from '../core/index.js';
 import type { ProgressCallback } from '../core/index.js';
 import type { InputSpec } from '../data/index.js';
 import { MODEL_FORMATS } from '../engines/index.js';
 import type { Engine, ModelFiles, ModelFormat, Pooling } from '../engines/index.js';
+import { encodeOnnxModel } from '../formats/index.js';
+import { convertTfliteToOnnx, readTflite } from '../formats/tflite/index.js';
 import { BUNDLED_MODELS } from './bundled.js';
 import { zooDir } from './home.js';
-import type { ModelCard } from './model-card.js';
+import type { ModelCard, SourceTraining } from './model-card.js';
 import { parseModelCard } from './parse-model-card.js';
 
 /** A backbone whose files are on disk and ready for an engine. */
@@ -134,6 +137,13 @@ export interface RegisterBackboneOptions {
   trainedOn?: string;
   /** @default 'unknown' */
   licence?: string;
+  /** Which layers hold pretrained weights. @default 'unknown (registered by the user)' */
+  pretrainedLayers?: string;
+  /** Block output layers, bottom to top, for fine-tuning (see ModelCard.blocks). */
+  blocks?: string[];
+  sourceTraining?: SourceTraining;
+  /** More files for the entry's folder (a training report), by file name. */
+  extraFiles?: Record<string, string | Uint8Array>;
   home: string;
   /** Must run the format: an .onnx file needs createEngine({ kind: 'onnx' }). */
   engine: Engine;
@@ -183,15 +193,51 @@ export async function registerBackbone(options: RegisterBackboneOptions): Promis
     weightsSource: `registered from ${path.resolve(options.model)}`,
     trainedOn: options.trainedOn ?? 'unknown (registered by the user)',
     licence: options.licence ?? 'unknown',
-    pretrainedLayers: 'unknown (registered by the user)',
+    pretrainedLayers: options.pretrainedLayers ?? 'unknown (registered by the user)',
     origin: 'user',
+    ...(options.blocks ? { blocks: options.blocks } : {}),
+    ...(options.sourceTraining ? { sourceTraining: options.sourceTraining } : {}),
   };
   const record: InstallRecord = { card, weightsSha256: sha256(weights) };
   await writeDirAtomic(entryDir(home, id), async (dir) => {
     await writeModel(dir);
     await fs.writeFile(path.join(dir, 'card.json'), JSON.stringify(record, null, 2));
+    for (const [name, content] of Object.entries(options.extraFiles ?? {})) await fs.writeFile(path.join(dir, name), content);
   });
   return installed(home, record);
+}
+
+/** What `zoo add` registers: the formats an engine runs, and TFLite files, which are converted to ONNX first. */
+export const REGISTER_FORMATS = [...MODEL_FORMATS, 'tflite'] as const;
+export type RegisterFormat = (typeof REGISTER_FORMATS)[number];
+
+/**
+ * Registers a TFLite model (MediaPipe, TF Hub, Coral distribute them): converts it to a float ONNX graph whose
+ * `features` output is `cut` (a TFLite tensor name, or 'penultimate' for the input of its classifier) and registers
+ * that graph, cut at `features`.
+ */
+export async function registerTfliteBackbone(options: Omit<RegisterBackboneOptions, 'format'>): Promise<InstalledBackbone> {
+  let bytes: Buffer;
+  try {
+    bytes = await fs.readFile(options.model);
+  } catch (err) {
+    throw new HeadstartError('HS_FILE_NOT_FOUND', `Cannot read ${options.model}: ${(err as Error).message}. Check the path.`, { cause: err });
+  }
+  const converted = convertTfliteToOnnx(readTflite(new Uint8Array(bytes), options.model), { where: options.model, features: options.cut });
+  const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'headstart-tflite-'));
+  try {
+    const onnxFile = path.join(tmp, `${path.basename(options.model, '.tflite')}.onnx`);
+    await fs.writeFile(onnxFile, encodeOnnxModel(converted.onnx));
+    return await registerBackbone({
+      ...options,
+      model: onnxFile,
+      format: 'onnx',
+      cut: 'features',
+      trainedOn: options.trainedOn ?? `unknown (registered by the user from ${path.resolve(options.model)}, TFLite tensor ${converted.featuresTensor})`,
+    });
+  } finally {
+    await fs.rm(tmp, { recursive: true, force: true });
+  }
 }
 
 /** Every layer (or graph node) of a backbone with its output shape: the places it can be cut. */

@@ -2,7 +2,7 @@ import { demo, formatTable, loadImageDataset } from '../../index.js';
 import type { DemoOptions, DemoResult } from '../../index.js';
 import { defineCommand } from '../command-spec.js';
 import { envHelp } from '../common-flags.js';
-import { percent, quotedPath, trainingReportPath, warningLines } from './result-text.js';
+import { backboneText, percent, quotedPath, trainingReportPath, warningLines } from './result-text.js';
 import { BACKBONE_FLAG } from './train.js';
 import { workflowOptions } from './workflow-options.js';
 
@@ -24,7 +24,7 @@ function demoSummary(result: DemoResult, photos: string[]): string {
   const report = trainingReportPath(result.modelDir);
   const facts: string[][] = [
     ['Data', `${result.data} (${manifest.labels.length} classes: ${manifest.labels.join(', ')})`],
-    ['Backbone', `${manifest.backbone.id}, cut at ${manifest.backbone.cut} (${manifest.backbone.pooling} pooling), ${manifest.head.kind} head`],
+    ['Backbone', `${backboneText(manifest)}, ${manifest.head.kind} head`],
     ['Images', `${extraction.extracted} run through the backbone, ${extraction.cached} from the cache (${(extraction.durationMs / 1000).toFixed(1)} s)`],
     ['Accuracy', accuracyText(result)],
     ['Model', result.modelDir],

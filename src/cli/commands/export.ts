@@ -4,17 +4,19 @@ import { envHelp } from '../common-flags.js';
 
 export const exportCommand = defineCommand({
   name: 'export',
-  summary: 'Write a trained model as one ONNX graph (backbone cut + head + softmax) for deployment.',
+  summary: 'Write a trained model (backbone cut + head + softmax) as one ONNX graph or a TF.js Layers model.',
   description:
-    'The graph takes the preprocessed pixels (NHWC float32; the preprocessing is in the graph metadata under "input") ' +
-    'and returns class probabilities (labels in the metadata under "labels"). Any onnxruntime loads it.',
+    'Both take the preprocessed pixels (NHWC float32) and return class probabilities. --format onnx writes one file ' +
+    'that any onnxruntime loads (preprocessing and labels in the graph metadata under "input" and "labels"). ' +
+    '--format tfjs writes a folder (model.json, weights.bin, metadata.json with the preprocessing and labels) that ' +
+    "tf.loadLayersModel loads, in Node or in a browser; it is the same graph rebuilt from standard Keras layers.",
   flags: {
     model: { kind: 'string', placeholder: 'DIR', required: true, description: "A model directory written by 'headstart train'.", group: 'Data' },
-    out: { kind: 'string', placeholder: 'FILE', required: true, description: 'The file to write (replaced atomically).', group: 'Output' },
+    out: { kind: 'string', placeholder: 'PATH', required: true, description: 'The file (onnx) or folder (tfjs) to write, replaced atomically.', group: 'Output' },
     format: { kind: 'choice', choices: EXPORT_FORMATS, default: 'onnx', description: 'Output format.', group: 'Output' },
   },
   env: envHelp(),
-  examples: ['headstart export --model my-model --out my-model.onnx'],
+  examples: ['headstart export --model my-model --out my-model.onnx', 'headstart export --model my-model --format tfjs --out my-model-tfjs'],
   async run({ flags }, ctx) {
     const result = await exportModel({
       model: flags.model,

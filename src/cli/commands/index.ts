@@ -1,8 +1,20 @@
 import type { CommandSpec } from '../command-spec.js';
+import { adaptCommand } from './adapt.js';
+import { compareCommand } from './compare.js';
+import { dataMnistCommand } from './data-mnist.js';
 import { demoCommand } from './demo.js';
+import { demoSim2RealCommand } from './demo-sim2real.js';
+import { demoSpeakersCommand } from './demo-speakers.js';
+import { demoSentimentCommand } from './demo-sentiment.js';
 import { evalCommand } from './eval.js';
 import { exportCommand } from './export.js';
+import { lrFindCommand } from './lr-find.js';
 import { predictCommand } from './predict.js';
+import { pretrainCommand } from './pretrain.js';
+import { rankCommand } from './rank.js';
+import { shiftCommand } from './shift.js';
+import { synthDigitsCommand } from './synth-digits.js';
+import { synthSpeechCommand } from './synth-speech.js';
 import { trainCommand } from './train.js';
 import { zooAddCommand } from './zoo-add.js';
 import { zooLayersCommand } from './zoo-layers.js';
@@ -12,12 +24,24 @@ import { zooShowCommand } from './zoo-show.js';
 /** Every command, in the order `headstart --help` lists them. A name with a space is a group and its subcommand. */
 export const COMMANDS: readonly CommandSpec[] = [
   demoCommand,
+  demoSim2RealCommand,
+  demoSpeakersCommand,
+  demoSentimentCommand,
   trainCommand,
+  lrFindCommand,
   evalCommand,
   predictCommand,
   exportCommand,
+  pretrainCommand,
+  rankCommand,
+  shiftCommand,
+  compareCommand,
+  adaptCommand,
   zooListCommand,
   zooShowCommand,
   zooLayersCommand,
   zooAddCommand,
+  synthDigitsCommand,
+  synthSpeechCommand,
+  dataMnistCommand,
 ];

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import type { SkippedFile } from '../../index.js';
+import type { ModelManifest, SkippedFile } from '../../index.js';
 import { shellQuote } from '../text-wrap.js';
 
 /** `3.4%` */
@@ -29,4 +29,10 @@ export function warningLines(warnings: readonly string[], skipped: readonly Skip
 export function trainingReportPath(modelDir: string): string | undefined {
   const file = path.join(modelDir, 'report.html');
   return existsSync(file) ? file : undefined;
+}
+
+/** The backbone of a trained model in one phrase: an image backbone's cut and pooling, a text backbone's pooling. */
+export function backboneText(manifest: ModelManifest): string {
+  const b = manifest.backbone;
+  return manifest.modality === 'text' ? `${b.id} (${b.pooling} pooling)` : `${b.id}, cut at ${manifest.backbone.cut} (${b.pooling} pooling)`;
 }

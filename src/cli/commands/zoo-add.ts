@@ -1,4 +1,4 @@
-import { createEngine, MODEL_FORMATS, registerBackbone } from '../../index.js';
+import { createEngine, REGISTER_FORMATS, registerBackbone, registerTfliteBackbone } from '../../index.js';
 import type { RegisterBackboneOptions } from '../../index.js';
 import { defaultHome } from '../../index.js';
 import { defineCommand } from '../command-spec.js';
@@ -29,7 +29,7 @@ export const zooAddCommand = defineCommand({
   flags: {
     id: { kind: 'string', placeholder: 'ID', required: true, description: 'Zoo id: lower-case letters, digits and dashes.', group: 'Model' },
     model: { kind: 'string', placeholder: 'PATH', required: true, description: 'A TF.js model.json (its weight shards are copied from beside it) or an .onnx file.', group: 'Model' },
-    format: { kind: 'choice', choices: MODEL_FORMATS, required: true, description: 'TF.js Layers model, TF.js graph model, or ONNX.', group: 'Model' },
+    format: { kind: 'choice', choices: REGISTER_FORMATS, required: true, description: "TF.js Layers model, TF.js graph model, ONNX, or TFLite (converted to ONNX; --cut names a tensor, or 'penultimate').", group: 'Model' },
     cut: { kind: 'string', placeholder: 'LAYER', required: true, description: 'Layer (Layers model) or output node (graph model) to take features from.', group: 'Model' },
     pooling: { kind: 'choice', choices: ['avg', 'max', 'flatten'], default: 'avg', description: 'How the feature map at the cut becomes a vector.', group: 'Model' },
     'input-size': { kind: 'string', placeholder: 'N|HxW', default: 224, description: 'Input height and width in pixels.', group: 'Preprocessing' },
@@ -72,10 +72,9 @@ export const zooAddCommand = defineCommand({
   async run({ flags }, ctx) {
     const [m0, m1, m2] = flags.mean;
     const [s0, s1, s2] = flags.std;
-    const options: RegisterBackboneOptions = {
+    const options: Omit<RegisterBackboneOptions, 'format'> = {
       id: flags.id,
       model: flags.model,
-      format: flags.format,
       cut: flags.cut,
       input: {
         ...parseInputSize(flags.inputSize ?? '224'),
@@ -91,7 +90,7 @@ export const zooAddCommand = defineCommand({
     if (flags.name !== undefined) options.name = flags.name;
     if (flags.trainedOn !== undefined) options.trainedOn = flags.trainedOn;
     if (flags.licence !== undefined) options.licence = flags.licence;
-    const installed = await registerBackbone(options);
+    const installed = flags.format === 'tflite' ? await registerTfliteBackbone(options) : await registerBackbone({ ...options, format: flags.format });
     const { card } = installed;
     ctx.print(installed, () =>
       [

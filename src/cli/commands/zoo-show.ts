@@ -20,6 +20,16 @@ const FIELDS: { [K in keyof ModelCard]-?: [label: string, show: (value: ModelCar
   embeddingSize: ['embedding size', (v, c) => `${v} (at ${c.defaultCut} with ${c.defaultPooling} pooling)`],
   defaultCutReason: ['why that cut', (v) => v],
   cutPoints: ['cut points', (v) => `${v.length} (below)`],
+  blocks: ['blocks', (v) => (v ? `${v.length} (fine-tunable: --strategy finetune --unfreeze N trains the top N)` : 'none listed (not fine-tunable)')],
+  sourceTraining: [
+    'source training',
+    (v) => {
+      if (!v) return 'none (not trained by headstart)';
+      const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+      return `${v.architecture} on ${v.data}: test accuracy ${pct(v.testAccuracy.model)} vs majority class ${pct(v.testAccuracy.majorityClass)}, ` +
+        `softmax regression on pixels ${pct(v.testAccuracy.softmaxRegression)} (baseline check ${v.baselineCheck}); ${v.epochs} epochs, ${v.trainingSeconds} s`;
+    },
+  ],
   weightsSource: ['weights source', (v) => v],
   trainedOn: ['trained on', (v) => v],
   pretrainedLayers: ['pretrained layers', (v) => v],

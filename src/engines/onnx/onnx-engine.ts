@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { HeadstartError, invalidOption, rejectUnknownKeys } from '../../core/index.js';
-import type { DenseHeadSpec, Engine, ExtractorOptions, FeatureExtractor, ModelFiles, SavedHead, TrainableHead } from '../engine.js';
+import type { DenseHeadSpec, Engine, ExtractorOptions, FeatureExtractor, LayersArtifacts, ModelFiles, SavedHead, TopSpec, TrainableHead, TrainableTop } from '../engine.js';
 import { TfjsEngine } from '../tfjs/tfjs-engine.js';
 import { readOnnxFile, cutOnnxModel } from './onnx-file.js';
 import { loadOnnxExtractor } from './onnx-extractor.js';
@@ -65,6 +65,15 @@ export class OnnxEngine implements Engine {
 
   loadHead(saved: SavedHead): Promise<TrainableHead> {
     return this.tfjs.loadHead(saved);
+  }
+
+  /** Trainable tops are TF.js Layers models: they train in the inner TfjsEngine, as heads do. */
+  createTop(spec: TopSpec): Promise<TrainableTop> {
+    return this.tfjs.createTop(spec);
+  }
+
+  loadTop(saved: { top: LayersArtifacts; head: SavedHead }): Promise<TrainableTop> {
+    return this.tfjs.loadTop(saved);
   }
 
   async dispose(): Promise<void> {

@@ -15,14 +15,25 @@ export interface FloatTensor {
   dims: number[];
 }
 
+/** An int64 tensor handed to a session (token ids and masks of text encoders). */
+export interface Int64Tensor {
+  data: BigInt64Array;
+  dims: number[];
+}
+
+/** What a session takes as an input. */
+export type InputTensor = FloatTensor | Int64Tensor;
+
+const dtypeOf = (t: InputTensor): 'float32' | 'int64' => (t.data instanceof BigInt64Array ? 'int64' : 'float32');
+
 /** An onnxruntime session on one model (already cut), with inputs checked before each run. */
 export interface OnnxSession {
   /** The .onnx file the session came from, named in every error. */
   readonly file: string;
   readonly inputs: readonly OnnxValueInfo[];
   readonly outputs: readonly OnnxValueInfo[];
-  /** Runs the graph on float32 inputs and returns the float32 value `fetch`. */
-  run(feeds: Record<string, FloatTensor>, fetch: string): Promise<FloatTensor>;
+  /** Runs the graph on float32 (or int64) inputs and returns the float32 value `fetch`. */
+  run(feeds: Record<string, InputTensor>, fetch: string): Promise<FloatTensor>;
   release(): Promise<void>;
 }
 
@@ -44,8 +55,8 @@ function infoOf(m: ort.InferenceSession.ValueMetadata): OnnxValueInfo {
 }
 
 /** A given input against what the model declares: the first mismatch in words, or undefined when it fits. */
-function mismatch(given: FloatTensor, expected: OnnxValueInfo): string | undefined {
-  if (expected.dtype !== 'float32') return `the model wants ${expected.dtype}`;
+function mismatch(given: InputTensor, expected: OnnxValueInfo): string | undefined {
+  if (expected.dtype !== dtypeOf(given)) return `the model wants ${expected.dtype}`;
   if (expected.dims.length === 0) return undefined; // shape not declared: onnxruntime is the judge
   if (given.dims.length !== expected.dims.length) return `rank ${given.dims.length}, the model wants rank ${expected.dims.length}`;
   const i = given.dims.findIndex((d, k) => typeof expected.dims[k] === 'number' && expected.dims[k] !== d);
@@ -53,11 +64,11 @@ function mismatch(given: FloatTensor, expected: OnnxValueInfo): string | undefin
 }
 
 /** "Inputs given: 'x' float32 [1, 3, 16, 16] (expected float32 [batch, 3, 8, 8])." */
-function describeFeeds(feeds: Record<string, FloatTensor>, inputs: readonly OnnxValueInfo[]): string {
+function describeFeeds(feeds: Record<string, InputTensor>, inputs: readonly OnnxValueInfo[]): string {
   const given = Object.entries(feeds).map(([name, t]) => {
     const expected = inputs.find((i) => i.name === name);
     const wanted = expected ? `expected ${expected.dtype} ${formatDims(expected.dims)}` : 'not an input of the model';
-    return `'${name}' float32 ${formatDims(t.dims)} (${wanted})`;
+    return `'${name}' ${dtypeOf(t)} ${formatDims(t.dims)} (${wanted})`;
   });
   const missing = inputs.filter((i) => !(i.name in feeds)).map((i) => `${describeValue(i)} not given`);
   return `Inputs given: ${[...given, ...missing].join('; ')}.`;
@@ -92,7 +103,7 @@ export async function createOnnxSession(bytes: Uint8Array, file: string, options
   const inputs = session.inputMetadata.map(infoOf);
   const outputs = session.outputMetadata.map(infoOf);
   let released = false;
-  const fail = (what: string, feeds: Record<string, FloatTensor>, cause?: unknown) =>
+  const fail = (what: string, feeds: Record<string, InputTensor>, cause?: unknown) =>
     new HeadstartError('HS_ENGINE_FAILED', `onnxruntime could not run ${file}: ${what}. ${describeFeeds(feeds, inputs)}`, cause ? { cause } : undefined);
 
   return {
@@ -108,7 +119,9 @@ export async function createOnnxSession(bytes: Uint8Array, file: string, options
       }
       let result: ort.InferenceSession.OnnxValueMapType;
       try {
-        const tensors = Object.fromEntries(Object.entries(feeds).map(([name, t]) => [name, new ort.Tensor('float32', t.data, t.dims)]));
+        const tensors = Object.fromEntries(
+          Object.entries(feeds).map(([name, t]) => [name, t.data instanceof BigInt64Array ? new ort.Tensor('int64', t.data, t.dims) : new ort.Tensor('float32', t.data, t.dims)]),
+        );
         result = await session.run(tensors, [fetch]);
       } catch (err) {
         throw fail((err as Error).message, feeds, err);

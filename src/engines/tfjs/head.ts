@@ -2,7 +2,7 @@ import type * as tfTypes from '@tensorflow/tfjs';
 import type { DenseHeadSpec, SavedHead, TrainableHead } from '../engine.js';
 import { tf } from './backend.js';
 
-function buildHead(spec: DenseHeadSpec): tfTypes.Sequential {
+export function buildHead(spec: DenseHeadSpec): tfTypes.Sequential {
   const model = tf.sequential();
   const widths = [...spec.hidden, spec.classes];
   widths.forEach((units, i) => {
@@ -20,7 +20,7 @@ function buildHead(spec: DenseHeadSpec): tfTypes.Sequential {
   return model;
 }
 
-function specFromModel(model: tfTypes.LayersModel): DenseHeadSpec {
+export function specFromModel(model: tfTypes.LayersModel): DenseHeadSpec {
   const dense = model.layers.filter((l) => l.getClassName() === 'Dense');
   const dropout = model.layers.find((l) => l.getClassName() === 'Dropout');
   const inputShape = model.inputs[0]?.shape ?? [];
@@ -88,28 +88,7 @@ function wrapHead(model: tfTypes.LayersModel, spec: DenseHeadSpec): TrainableHea
       model.setWeights(tensors);
       tensors.forEach((t) => t.dispose());
     },
-    async save() {
-      let saved: SavedHead | undefined;
-      await model.save(
-        tf.io.withSaveHandler(async (artifacts) => {
-          const data = artifacts.weightData;
-          const bytes = data instanceof ArrayBuffer ? new Uint8Array(data) : new Uint8Array(0);
-          saved = {
-            modelJson: {
-              format: 'layers-model',
-              generatedBy: `TensorFlow.js tfjs-layers v${tf.version_layers}`,
-              convertedBy: 'headstart',
-              modelTopology: artifacts.modelTopology,
-              weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs }],
-            },
-            weights: bytes.slice(),
-          };
-          return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-        }),
-      );
-      if (!saved) throw new Error('tfjs did not hand over the head weights');
-      return saved;
-    },
+    save: () => saveLayersModel(model),
     dispose() {
       optimizer.dispose();
       model.dispose();
@@ -117,20 +96,49 @@ function wrapHead(model: tfTypes.LayersModel, spec: DenseHeadSpec): TrainableHea
   };
 }
 
-export function createDenseHead(spec: DenseHeadSpec): TrainableHead {
-  return wrapHead(buildHead(spec), spec);
+/** A Layers model as model.json content plus one weights.bin, the format headstart writes for every Layers model. */
+export async function saveLayersModel(model: tfTypes.LayersModel): Promise<SavedHead> {
+  let saved: SavedHead | undefined;
+  await model.save(
+    tf.io.withSaveHandler(async (artifacts) => {
+      const data = artifacts.weightData;
+      const bytes = data instanceof ArrayBuffer ? new Uint8Array(data) : new Uint8Array(0);
+      saved = {
+        modelJson: {
+          format: 'layers-model',
+          generatedBy: `TensorFlow.js tfjs-layers v${tf.version_layers}`,
+          convertedBy: 'headstart',
+          modelTopology: artifacts.modelTopology,
+          weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs }],
+        },
+        weights: bytes.slice(),
+      };
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+    }),
+  );
+  if (!saved) throw new Error(`tfjs did not hand over the weights of ${model.name}`);
+  return saved;
 }
 
-export async function loadDenseHead(saved: SavedHead): Promise<TrainableHead> {
+/** Loads a Layers model saved by saveLayersModel (model.json content and weights.bin bytes) from memory. */
+export function loadSavedLayersModel(saved: SavedHead): Promise<tfTypes.LayersModel> {
   const json = saved.modelJson as { modelTopology: object; weightsManifest: { weights: tfTypes.io.WeightsManifestEntry[] }[] };
   const weightSpecs = json.weightsManifest.flatMap((g) => g.weights);
   const bytes = saved.weights;
-  const model = await tf.loadLayersModel(
+  return tf.loadLayersModel(
     tf.io.fromMemory({
       modelTopology: json.modelTopology,
       weightSpecs,
       weightData: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer,
     }),
   );
+}
+
+export function createDenseHead(spec: DenseHeadSpec): TrainableHead {
+  return wrapHead(buildHead(spec), spec);
+}
+
+export async function loadDenseHead(saved: SavedHead): Promise<TrainableHead> {
+  const model = await loadSavedLayersModel(saved);
   return wrapHead(model, specFromModel(model));
 }

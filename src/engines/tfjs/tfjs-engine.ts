@@ -5,6 +5,7 @@ import { initWasmBackend, tf } from './backend.js';
 import { loadGraphExtractor, loadLayersExtractor } from './extractor.js';
 import { createDenseHead, loadDenseHead } from './head.js';
 import { readModelArtifacts } from './model-files.js';
+import { createTrainableTop, loadTrainableTop } from './trainable-top.js';
 
 interface GraphNode {
   name: string;
@@ -21,7 +22,7 @@ function rejectOnnx(files: ModelFiles): void {
   );
 }
 
-/** TF.js on its wasm backend: runs frozen backbones and trains dense heads, single-threaded. */
+/** TF.js on its wasm backend: runs frozen backbones, trains dense heads and trainable tops, single-threaded. */
 export class TfjsEngine implements Engine {
   readonly name = 'tfjs-wasm';
   readonly nativeFormats = ['tfjs-layers', 'tfjs-graph'] as const;
@@ -64,6 +65,21 @@ export class TfjsEngine implements Engine {
   async loadHead(saved: Parameters<Engine['loadHead']>[0]) {
     await initWasmBackend();
     return loadDenseHead(saved);
+  }
+
+  async createTop(spec: Parameters<Engine['createTop']>[0]) {
+    await initWasmBackend();
+    try {
+      return await createTrainableTop(spec);
+    } catch (err) {
+      if (err instanceof HeadstartError) throw err;
+      throw new HeadstartError('HS_ENGINE_FAILED', `tfjs-wasm could not build the trainable top: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  async loadTop(saved: Parameters<Engine['loadTop']>[0]) {
+    await initWasmBackend();
+    return loadTrainableTop(saved);
   }
 
   /** Nothing to release: models and heads are disposed by their owners, and tfjs's backend is process-wide. */

@@ -1,0 +1,13 @@
+export { loadTextDataset, TEXT_FORMATS } from './load-text-dataset.js';
+export type { TextDataset, TextItem, BadRow, TextFormat, LoadTextDatasetOptions } from './load-text-dataset.js';
+export { detectDatasetKind } from './detect-dataset-kind.js';
+export type { DatasetKind, DetectDatasetKindOptions } from './detect-dataset-kind.js';
+export { decodeText } from './decode-text.js';
+export type { DecodedText, TextEncoding } from './decode-text.js';
+export { parseCsv, parseTsv } from './delimited.js';
+export type { DelimitedRecord } from './delimited.js';
+export { tokenizeWords } from './word-tokenizer.js';
+export { WordPieceTokenizer } from './wordpiece-tokenizer.js';
+export type { EncodedBatch, Encoding } from './wordpiece-tokenizer.js';
+export { BagOfWords } from './bag-of-words.js';
+export type { FitBagOfWordsOptions } from './bag-of-words.js';

@@ -1,0 +1,13 @@
+export { splitAtBlocks } from './blocks.js';
+export type { TopSplit } from './blocks.js';
+export { fineTune, trainTopHead, discriminativeRates, schedulePhases, FINE_TUNE_DEFAULTS, FINE_TUNE_SCHEDULES } from './fine-tune.js';
+export type { FineTuneOptions, FineTuneResult, FineTunePhase, FineTuneSchedule, TopTrainingData } from './fine-tune.js';
+export { readCheckpoint, writeCheckpoint } from './checkpoint.js';
+export type { FineTuneCheckpoint } from './checkpoint.js';
+export { wrapTopHead, loadTopHead, hasTop } from './top-head.js';
+export { onnxTop } from './onnx-top.js';
+export type { OnnxTop } from './onnx-top.js';
+export { augmentedActivations } from './trunk-activations.js';
+export type { AugmentedActivationsOptions } from './trunk-activations.js';
+export { lrFind, steepestRate, LR_FIND_DEFAULTS } from './lr-find.js';
+export type { LrFindOptions, LrFindResult } from './lr-find.js';

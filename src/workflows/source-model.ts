@@ -1,0 +1,41 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { HeadstartError, writeDirAtomic } from '../core/index.js';
+import type { Engine, LayersArtifacts, TrainableTop } from '../engines/index.js';
+
+const PARTS = ['top', 'head'] as const;
+const ABOUT_FILE = 'source.json';
+
+/**
+ * Writes a trained network with its head (TrainableTop.save) into `dir` atomically, with `about` (what it was
+ * trained on, its feature spec) in source.json; {@link loadSourceModel} reads it back.
+ */
+export async function saveSourceModel(dir: string, top: TrainableTop, about: object): Promise<void> {
+  const saved = await top.save();
+  await writeDirAtomic(dir, async (tmp) => {
+    for (const part of PARTS) {
+      await fs.mkdir(path.join(tmp, part));
+      await fs.writeFile(path.join(tmp, part, 'model.json'), JSON.stringify(saved[part].modelJson));
+      await fs.writeFile(path.join(tmp, part, 'weights.bin'), saved[part].weights);
+    }
+    await fs.writeFile(path.join(tmp, ABOUT_FILE), `${JSON.stringify(about, null, 2)}\n`);
+  });
+}
+
+/** The `about` record of a model folder written by {@link saveSourceModel}, or undefined when there is none. */
+export async function readSourceModelInfo<T>(dir: string): Promise<T | undefined> {
+  return fs.readFile(path.join(dir, ABOUT_FILE), 'utf8').then((t) => JSON.parse(t) as T, () => undefined);
+}
+
+/** A fresh trainable copy of a model saved by {@link saveSourceModel} (its network is one parameter group). */
+export async function loadSourceModel(dir: string, engine: Engine): Promise<TrainableTop> {
+  const read = async (part: string): Promise<LayersArtifacts> => {
+    const json = path.join(dir, part, 'model.json');
+    try {
+      return { modelJson: JSON.parse(await fs.readFile(json, 'utf8')) as object, weights: await fs.readFile(path.join(dir, part, 'weights.bin')) };
+    } catch (err) {
+      throw new HeadstartError('HS_MODEL_INVALID', `Cannot read ${json} or its weights.bin: ${(err as Error).message}. Delete ${dir} and train it again.`, { cause: err });
+    }
+  };
+  return engine.loadTop({ top: await read('top'), head: await read('head') });
+}

@@ -1,0 +1,10 @@
+export type { TextModelCard, TextPooling } from './text-model-card.js';
+export { TEXT_POOLINGS } from './text-model-card.js';
+export { loadTextBackbone, installTextBackbone, registerTextBackbone, listTextBackbones, BUNDLED_TEXT_MODELS } from './text-backbone.js';
+export type { TextBackbone, TextEmbedding, LoadTextBackboneOptions, RegisterTextBackboneOptions } from './text-backbone.js';
+export { textFeatures, textRowId } from './text-features.js';
+export type { TextFeaturesOptions, TextFeaturesResult } from './text-features.js';
+export { convertWinkEmbeddings, readWordVectors, zipfProbabilities, poolWordVectors, WORD_VECTOR_FILES } from './word-vectors.js';
+export type { WordVectors } from './word-vectors.js';
+export { SENTENCE_ENCODER_FILES, loadSentenceEncoder, checkSentenceEncoderFolder, meanPoolTokens } from './sentence-encoder.js';
+export type { SentenceEncoder } from './sentence-encoder.js';
