@@ -63,6 +63,8 @@ export interface LearningCurveResult<M extends string> {
 }
 
 const RESULTS_FILE = 'results.json';
+/** Distinct colours for up to six methods (blue, orange, green, purple, red, teal). */
+const CURVE_COLORS = ['#2563eb', '#ea580c', '#16a34a', '#9333ea', '#dc2626', '#0d9488'];
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 
 /**
@@ -159,12 +161,28 @@ export function learningCurveReport<M extends string>(
     ],
     charts: groups.map((group) => ({
       title: `Learning curve${group ? ` (${group})` : ''}`,
-      charts: shots.map((k) => ({
+      charts: [
+        {
+          title: 'Mean accuracy against labelled examples per class (log scale)',
+          xLabel: 'labelled examples per class',
+          yLabel: 'accuracy',
+          yPercent: true,
+          yClamp: [0, 1] as [number, number],
+          xLog: true,
+          series: methods.map((m, i) => ({
+            name: m,
+            color: CURVE_COLORS[i % CURVE_COLORS.length] as string,
+            dashed: i % 2 === 1,
+            points: shots.map((k) => ({ x: k, y: curve.summary.find((r) => r.group === group && r.shots === k && r.method === m)?.mean ?? NaN })),
+          })),
+        },
+        ...shots.map((k) => ({
         title: `k = ${k} per class`,
         valueLabel: 'accuracy',
         percent: true,
         bars: methods.map((m) => ({ label: m, value: curve.summary.find((r) => r.group === group && r.shots === k && r.method === m)?.mean ?? null })),
-      })),
+        })),
+      ],
     })),
     ...(text.facts ? { facts: text.facts } : {}),
   };
