@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { HeadstartError, invalidChoice, invalidOption, rejectUnknownKeys } from '../core/index.js';
-import { decodeImageSet, detectDatasetKind, extractMfccStats, loadAudioDataset, loadImageDataset, selectFeatureRows, splitDataset } from '../data/index.js';
+import { BagOfWords, decodeImageSet, detectDatasetKind, extractMfccStats, loadAudioDataset, loadImageDataset, loadTextDataset, selectFeatureRows, splitDataset } from '../data/index.js';
 import type { AudioFeatureSpec, AudioLabelSource, BadFilePolicy, FeatureSet, InputSpec, SkippedFile, SplitFractions } from '../data/index.js';
 import { ARCHITECTURES, buildArchitecture, createEngine } from '../engines/index.js';
 import type { ArchitectureName, Engine, TrainableTop } from '../engines/index.js';
@@ -13,9 +13,10 @@ import type { FineTuneResult } from '../finetune/index.js';
 import { trainHead } from '../heads/index.js';
 import type { EpochRecord } from '../heads/index.js';
 import { renderHtmlReport } from '../report/index.js';
-import { registerBackbone } from '../zoo/index.js';
+import { loadTextBackbone, registerBackbone, textFeatures, textRowId } from '../zoo/index.js';
 import type { InstalledBackbone, SourceTraining } from '../zoo/index.js';
 import { logMelRows } from './audio-source.js';
+import { badRowsAsSkipped, DEFAULT_TEXT_BACKBONE, textSplitItems } from './feature-stage.js';
 import { saveSourceModel } from './source-model.js';
 import { resolveHome, WORKFLOW_OPTION_KEYS } from './shared-options.js';
 import type { WorkflowOptions } from './shared-options.js';
@@ -62,8 +63,8 @@ export interface PretrainOptions extends WorkflowOptions, ScratchTrainingOptions
 
 export interface PretrainResult {
   id: string;
-  /** What the source data holds: images (the model goes to the zoo) or audio (it stays in `modelDir`). */
-  kind: 'image' | 'audio';
+  /** What the source data holds: images (the model goes to the zoo), audio or text (it stays in `modelDir`). */
+  kind: 'image' | 'audio' | 'text';
   /** False when nothing was added to the zoo: see `unpublishedReason`. */
   published: boolean;
   /** Why the model is not in the zoo: the baseline check failed without `force`, or the data is audio. */
@@ -82,6 +83,9 @@ export interface PretrainResult {
 }
 
 const KNOWN_OPTIONS = [...WORKFLOW_OPTION_KEYS, ...Object.keys(SCRATCH_DEFAULTS), 'data', 'labelFrom', 'out', 'split', 'force', 'resume'];
+
+/** Units of each dense layer of a text source model (the MLP on 100-d word-vector sentences). */
+const TEXT_MLP_WIDTH = 64;
 
 /** Epochs for training from scratch on `examples` rows: small sets get more epochs, so every run takes about 3,000 example-steps (15 to 300 epochs). */
 export function scratchEpochsFor(examples: number): number {
@@ -179,7 +183,7 @@ async function baselineAccuracies(train: FeatureSet, val: FeatureSet, test: Feat
 
 /** The parts of a split source dataset as the model reads them, and as the softmax-regression baseline reads them. */
 interface SourceData {
-  kind: 'image' | 'audio';
+  kind: 'image' | 'audio' | 'text';
   classes: string[];
   model: { train: FeatureSet; val: FeatureSet; test: FeatureSet };
   baseline: { train: FeatureSet; val: FeatureSet; test: FeatureSet };
@@ -187,19 +191,54 @@ interface SourceData {
   baselineInput: string;
   /** The model's input shape (undefined: square RGB images of `size`). */
   inputShape?: number[];
-  /** Images: the pixel spec the zoo card stores; audio: the log-mel spec. */
-  input: { image: InputSpec } | { audio: AudioFeatureSpec };
+  /** Images: the pixel spec the zoo card stores; audio: the log-mel spec; text: the text backbone the vectors come from. */
+  input: { image: InputSpec } | { audio: AudioFeatureSpec } | { text: { backbone: string; pooling: string } };
   skipped: SkippedFile[];
 }
 
 /**
+ * Text: sentence vectors of the default text backbone for the network (an MLP), and bag-of-words rows, with the
+ * vocabulary of the training part only, for the baseline (logistic regression, the issue's check).
+ */
+async function loadTextSourceData(options: PretrainOptions, seed: number, onBadFile: BadFilePolicy): Promise<SourceData> {
+  const text = await loadTextDataset(options.data, { onBadRow: onBadFile });
+  const parts = splitDataset(textSplitItems(text), { fractions: options.split ?? { val: 0.1, test: 0.1 }, seed });
+  if (parts.test.items.length === 0) throw invalidOption('pretrain needs a test part for the baseline check: raise split.test above 0.');
+  const backbone = await loadTextBackbone(DEFAULT_TEXT_BACKBONE, { home: resolveHome(options), onProgress: options.onProgress });
+  try {
+    const { features } = await textFeatures(text, backbone, { signal: options.signal, onProgress: options.onProgress });
+    const rows = text.items.map((i) => ({ text: i.text, label: i.label, id: textRowId(i) }));
+    const inTrain = new Set(parts.train.items.map((i) => i.path));
+    const bagOfWords = BagOfWords.fit(rows.filter((r) => inTrain.has(r.id)).map((r) => r.text)).features(rows, text.classes);
+    const select = (set: FeatureSet) => ({
+      train: selectFeatureRows(set, parts.train.items.map((i) => i.path)),
+      val: selectFeatureRows(set, parts.val.items.map((i) => i.path)),
+      test: selectFeatureRows(set, parts.test.items.map((i) => i.path)),
+    });
+    return {
+      kind: 'text',
+      classes: text.classes,
+      model: select(features),
+      baseline: select(bagOfWords),
+      baselineInput: 'bag of words',
+      inputShape: [features.dim],
+      input: { text: { backbone: backbone.card.id, pooling: backbone.pooling } },
+      skipped: badRowsAsSkipped(text.badRows),
+    };
+  } finally {
+    await backbone.dispose();
+  }
+}
+
+/**
  * Loads, splits and decodes the source data by kind: images become pixel rows for both the network and the
- * baseline; audio becomes log-mel images for the CNN and mean + std MFCCs for the baseline (the issue's check).
+ * baseline; audio becomes log-mel images for the CNN and mean + std MFCCs for the baseline (the issue's check); text
+ * becomes sentence vectors for an MLP and bag-of-words rows for the baseline.
  */
 async function loadSourceData(options: PretrainOptions, size: number, seed: number, onBadFile: BadFilePolicy): Promise<SourceData> {
   const labelFrom = options.labelFrom ?? 'folder';
   const kind = labelFrom !== 'folder' ? 'audio' : await detectDatasetKind(options.data);
-  if (kind === 'text') throw invalidOption(`pretrain trains image or audio source models; ${options.data} holds text. Train a head on a text backbone with train instead.`);
+  if (kind === 'text') return loadTextSourceData(options, seed, onBadFile);
   const audio = kind === 'audio' ? await loadAudioDataset(options.data, { onBadFile, labelFrom }) : undefined;
   const all = audio ?? (await loadImageDataset(options.data, { onBadFile }));
   const parts = splitDataset(all, { fractions: options.split ?? { val: 0.1, test: 0.1 }, seed });
@@ -255,7 +294,8 @@ export async function pretrain(options: PretrainOptions): Promise<PretrainResult
     const baselines = await baselineAccuracies(source.baseline.train, source.baseline.val, source.baseline.test, engine, o.seed);
     model = await trainScratchModel(
       { train, ...(val.labels.length > 0 ? { val } : {}) },
-      { ...o, ...(source.inputShape ? { inputShape: source.inputShape } : {}), engine, checkpointDir: path.join(runDir, 'checkpoint'), resume: options.resume ?? false, signal: options.signal, onProgress: options.onProgress },
+      // Text rows are sentence vectors: an MLP reads them, however `arch` defaults for images.
+      { ...o, ...(source.kind === 'text' ? { arch: 'mlp' as const, width: options.width ?? TEXT_MLP_WIDTH } : {}), ...(source.inputShape ? { inputShape: source.inputShape } : {}), engine, checkpointDir: path.join(runDir, 'checkpoint'), resume: options.resume ?? false, signal: options.signal, onProgress: options.onProgress },
     );
     if (model.training.interrupted) throw new HeadstartError('HS_ABORTED', `pretrain was interrupted; run it again with resume to continue from ${runDir}.`);
     const predicted = argmaxRows(await model.top.predict(test.values, test.labels.length), classes.length);
@@ -311,6 +351,9 @@ export async function pretrain(options: PretrainOptions): Promise<PretrainResult
       await saveSourceModel(modelDir, model.top, { sourceTraining, features: source.input.audio, inputShape: source.inputShape, standardize: 'per clip' });
       // Zoo cards describe image inputs only (InputSpec), so an audio model cannot be reused through the zoo yet.
       unpublishedReason ??= `zoo model cards describe image inputs only; the audio model is kept in ${modelDir}`;
+    } else if ('text' in source.input) {
+      await saveSourceModel(modelDir, model.top, { sourceTraining, text: source.input.text });
+      unpublishedReason ??= `the zoo's text entries hold text backbones (word vectors, sentence encoders), not networks on their vectors; the text model is kept in ${modelDir}`;
     } else {
       await saveSourceModel(modelDir, model.top, { sourceTraining, input: source.input.image });
       if (baselineCheck !== 'failed') await publish(options.out, model, sourceTraining, source.input.image, { home, engine, report });
