@@ -1,5 +1,5 @@
 import type { FeatureSet } from '../data/index.js';
-import { checkSourceProbabilities } from './source-probabilities.js';
+import { checkSourceProbabilities, empiricalJoint } from './source-probabilities.js';
 
 /**
  * LEEP (Nguyen et al., ICML 2020): the mean log-likelihood of the target labels under the "expected empirical
@@ -16,16 +16,7 @@ export function scoreLeep(sourceProbabilities: FeatureSet): number {
   checkSourceProbabilities(sourceProbabilities, 'LEEP');
   const { dim: z, values, labels } = sourceProbabilities;
   const n = labels.length;
-  const classes = sourceProbabilities.classes.length;
-  const joint = new Float64Array(classes * z);
-  const marginal = new Float64Array(z);
-  labels.forEach((y, r) => {
-    for (let k = 0; k < z; k++) {
-      const p = values[r * z + k]! / n;
-      joint[y * z + k] = joint[y * z + k]! + p;
-      marginal[k] = marginal[k]! + p;
-    }
-  });
+  const { joint, marginal } = empiricalJoint(sourceProbabilities, 'soft');
   let total = 0;
   labels.forEach((y, r) => {
     let likelihood = 0;

@@ -1,5 +1,5 @@
 import type { FeatureSet } from '../data/index.js';
-import { checkSourceProbabilities } from './source-probabilities.js';
+import { checkSourceProbabilities, empiricalJoint } from './source-probabilities.js';
 
 /**
  * NCE (Tran et al., ICCV 2019): the negative conditional entropy -H(Y | Z) of the target label Y given the source
@@ -13,17 +13,9 @@ import { checkSourceProbabilities } from './source-probabilities.js';
  */
 export function scoreNce(sourceProbabilities: FeatureSet): number {
   checkSourceProbabilities(sourceProbabilities, 'NCE');
-  const { dim: z, values, labels } = sourceProbabilities;
-  const n = labels.length;
+  const { dim: z } = sourceProbabilities;
   const classes = sourceProbabilities.classes.length;
-  const joint = new Float64Array(classes * z);
-  const marginal = new Float64Array(z);
-  labels.forEach((y, r) => {
-    let best = 0;
-    for (let k = 1; k < z; k++) if (values[r * z + k]! > values[r * z + best]!) best = k;
-    joint[y * z + best] = joint[y * z + best]! + 1 / n;
-    marginal[best] = marginal[best]! + 1 / n;
-  });
+  const { joint, marginal } = empiricalJoint(sourceProbabilities, 'hard');
   let nce = 0;
   for (let y = 0; y < classes; y++) {
     for (let k = 0; k < z; k++) {

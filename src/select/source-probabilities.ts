@@ -39,3 +39,28 @@ export function checkSourceProbabilities(probabilities: FeatureSet, what: string
     }
   }
 }
+
+/**
+ * The empirical joint P(y, z) of target label y and source class z over the rows, and its marginal P(z): each row
+ * adds its probabilities ('soft', LEEP) or a one at its most probable source class ('hard', NCE), divided by n.
+ */
+export function empiricalJoint(probabilities: FeatureSet, assign: 'soft' | 'hard'): { joint: Float64Array; marginal: Float64Array } {
+  const { dim: z, values, labels } = probabilities;
+  const n = labels.length;
+  const joint = new Float64Array(probabilities.classes.length * z);
+  const marginal = new Float64Array(z);
+  labels.forEach((y, r) => {
+    const add = (k: number, p: number) => {
+      joint[y * z + k] = joint[y * z + k]! + p / n;
+      marginal[k] = marginal[k]! + p / n;
+    };
+    if (assign === 'soft') {
+      for (let k = 0; k < z; k++) add(k, values[r * z + k]!);
+      return;
+    }
+    let best = 0;
+    for (let k = 1; k < z; k++) if (values[r * z + k]! > values[r * z + best]!) best = k;
+    add(best, 1);
+  });
+  return { joint, marginal };
+}
