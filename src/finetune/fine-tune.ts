@@ -46,6 +46,12 @@ export interface FineTuneOptions {
   batchNorm?: BatchNormMode;
   /** Unfrozen epochs without a better validation loss before stopping (the best model so far is restored). @default 3 */
   patience?: number;
+  /**
+   * 'train': first fit a new linear head on the frozen network (fastai's fine_tune). 'keep': the top's head is
+   * already trained for these classes (a source model's own classifier): skip that phase and fine-tune from it.
+   * @default 'train'
+   */
+  headStart?: 'train' | 'keep';
   /** Options of the head phase, a trainHead call on the frozen network's features (kind is always 'linear'). */
   head?: Omit<TrainHeadOptions, 'kind' | 'val' | 'engine' | 'callbacks' | 'signal' | 'onProgress'>;
   /** Seeds the head and the batch order. @default 42 */
@@ -78,7 +84,7 @@ export const FINE_TUNE_DEFAULTS = {
   seed: 42,
 };
 
-const KNOWN_OPTIONS = [...Object.keys(FINE_TUNE_DEFAULTS), 'head', 'checkpointDir', 'resume', 'resumeKey', 'engine', 'callbacks', 'signal', 'onProgress'];
+const KNOWN_OPTIONS = [...Object.keys(FINE_TUNE_DEFAULTS), 'head', 'headStart', 'checkpointDir', 'resume', 'resumeKey', 'engine', 'callbacks', 'signal', 'onProgress'];
 
 /** A stretch of unfrozen epochs with the same groups training. */
 export interface FineTunePhase {
@@ -211,7 +217,7 @@ export async function fineTune(top: TrainableTop, data: TopTrainingData, options
   const { train, val } = data;
   const blockGroups = top.groups.filter((g) => g !== HEAD_GROUP);
   const phases = schedulePhases(o.schedule, blockGroups, o.epochs, o.learningRate, o.lrMult);
-  const config = { ...options.resumeKey, ...o, head: options.head ?? {}, groups: top.groups, train: train.labels.length, val: val?.labels.length ?? 0 };
+  const config = { ...options.resumeKey, ...o, head: options.head ?? {}, headStart: options.headStart ?? 'train', groups: top.groups, train: train.labels.length, val: val?.labels.length ?? 0 };
 
   let checkpoint: FineTuneCheckpoint | undefined;
   if (options.resume && options.checkpointDir) {
@@ -230,9 +236,9 @@ export async function fineTune(top: TrainableTop, data: TopTrainingData, options
     if (options.checkpointDir) await writeCheckpoint(options.checkpointDir, { ...c, config, state: await top.getState() });
   };
 
-  // Phase 1: the head alone, on the features the frozen top computes.
+  // Phase 1: the head alone, on the features the frozen top computes (unless the top brings its own trained head).
   let headHistory = checkpoint?.headHistory ?? [];
-  if (!checkpoint) {
+  if (!checkpoint && options.headStart !== 'keep') {
     headHistory = await trainTopHead(top, train, { ...options, seed: o.seed, ...(val ? { val } : {}) });
     await save({ headHistory, history: [] });
   }

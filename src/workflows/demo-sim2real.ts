@@ -8,6 +8,7 @@ import { argmaxRows, computeMetrics } from '../evaluate/index.js';
 import { synthDigits } from '../synth/index.js';
 import { getModelCard } from '../zoo/index.js';
 import type { SourceTraining } from '../zoo/index.js';
+import { fineTune } from '../finetune/index.js';
 import { evaluateModel } from './evaluate-model.js';
 import { learningCurveReport, runLearningCurve, writeLearningCurveReport } from './learning-curve.js';
 import { loadSourceModel } from './source-model.js';
@@ -19,11 +20,12 @@ import { train } from './train.js';
 
 /**
  * How the k labelled real digits per class are used: 'frozen + head' trains a new head on the source model's
- * features, 'fine-tuned' also trains its top blocks, 'scratch' trains the same architecture from random weights, and
- * 'zero-shot' uses none of them: the source model classifies the real digits with its own head.
+ * features, 'fine-tuned' also trains its top blocks (train --strategy finetune: a new head first), 'fine-tuned, own
+ * head' fine-tunes the whole source model starting from its own classifier, 'scratch' trains the same architecture
+ * from random weights, and 'zero-shot' uses none of them: the source model classifies the real digits as it is.
  */
-export type Sim2RealMethod = 'frozen + head' | 'fine-tuned' | 'scratch' | 'zero-shot';
-export const SIM2REAL_METHODS: readonly Sim2RealMethod[] = ['frozen + head', 'fine-tuned', 'scratch', 'zero-shot'];
+export type Sim2RealMethod = 'frozen + head' | 'fine-tuned' | 'fine-tuned, own head' | 'scratch' | 'zero-shot';
+export const SIM2REAL_METHODS: readonly Sim2RealMethod[] = ['frozen + head', 'fine-tuned', 'fine-tuned, own head', 'scratch', 'zero-shot'];
 
 export interface Sim2RealOptions extends WorkflowOptions {
   /** Work folder: the generated data, the per-run models, results.json and report.html. @default '<home>/demo-sim2real' */
@@ -134,6 +136,16 @@ export async function demoSim2Real(options: Sim2RealOptions = {}): Promise<Sim2R
         const items = parts.trainFor(shots, seed);
         const runDir = path.join(work, 'runs', `k${shots}-seed${seed}`);
         testPixels ??= (await decodeImageSet({ items: parts.test, classes }, scratchSpec, { signal: options.signal })).set;
+        if (method === 'fine-tuned, own head') {
+          const model = await loadSourceModel(path.join(home, 'pretrain', SOURCE_ID, 'model'), engine);
+          try {
+            const { set: trainPixels } = await decodeImageSet({ items, classes }, scratchSpec, { signal: options.signal });
+            await fineTune(model, { train: trainPixels }, { headStart: 'keep', seed, engine, signal: options.signal });
+            return computeMetrics(testPixels.labels, argmaxRows(await model.predict(testPixels.values, testPixels.labels.length), classes.length), classes).accuracy;
+          } finally {
+            model.dispose();
+          }
+        }
         if (method === 'zero-shot') {
           // The same for every k and seed: computed once, repeated so every point of the curve has it.
           zeroShot ??= (async (pixels: FeatureSet) => {
