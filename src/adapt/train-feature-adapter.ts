@@ -3,7 +3,7 @@ import type { ProgressCallback } from '../core/index.js';
 import type { FeatureSet } from '../data/index.js';
 import { ALIGNMENT_LOSSES, createFeatureAdapter } from '../engines/index.js';
 import type { AlignmentLoss, BatchNormStatistics, TrainableFeatureAdapter } from '../engines/index.js';
-import { featureStats, standardize } from '../heads/index.js';
+import { featureStats, probabilityAccuracy, standardize } from '../heads/index.js';
 
 export interface TrainFeatureAdapterOptions {
   /** 'none' (source only), 'dann' (gradient reversal) or 'coral' (Deep CORAL loss). @default 'none' */
@@ -107,15 +107,6 @@ function rowsOf(values: Float32Array, dim: number, rows: number[]): Float32Array
   return out;
 }
 
-function accuracyOf(probs: Float32Array, labels: Int32Array, classes: number): number {
-  let correct = 0;
-  labels.forEach((label, r) => {
-    let best = 0;
-    for (let c = 1; c < classes; c++) if (probs[r * classes + c]! > probs[r * classes + best]!) best = c;
-    if (best === label) correct++;
-  });
-  return labels.length > 0 ? correct / labels.length : 0;
-}
 
 /** The DANN schedule of the reversal factor over training progress p in [0, 1] (Ganin et al., JMLR 2016, eq. 14). */
 export function dannLambda(progress: number, maxWeight: number): number {
@@ -221,7 +212,7 @@ export async function trainFeatureAdapter(source: FeatureSet, target: FeatureSet
       const record: AdapterEpochRecord = { epoch, classLoss, alignmentLoss, alignmentWeight: weight, ...(o.alignment === 'dann' ? { domainAccuracy } : {}) };
       if (o.val) {
         await refreshStatistics();
-        record.valAccuracy = accuracyOf(await model.predict(o.val, o.valDomain), o.val.labels, classes);
+        record.valAccuracy = probabilityAccuracy(await model.predict(o.val, o.valDomain), o.val.labels, classes);
         if (!best || record.valAccuracy >= best.accuracy) best = { accuracy: record.valAccuracy, epoch, weights: adapter.getWeights() };
       }
       history.push(record);

@@ -3,7 +3,7 @@ import type { ProgressCallback } from '../core/index.js';
 import type { FeatureSet } from '../data/index.js';
 import { BATCH_NORM_MODES, HEAD_GROUP } from '../engines/index.js';
 import type { BatchNormMode, Engine, TrainableTop } from '../engines/index.js';
-import { earlyStopping, trainHead } from '../heads/index.js';
+import { earlyStopping, probabilityAccuracy, trainHead } from '../heads/index.js';
 import type { Callback, EpochRecord, TrainContext, TrainHeadOptions } from '../heads/index.js';
 import { readCheckpoint, writeCheckpoint } from './checkpoint.js';
 import type { FineTuneCheckpoint } from './checkpoint.js';
@@ -187,15 +187,6 @@ export function schedulePhases(schedule: FineTuneSchedule, blockGroups: readonly
   return phases;
 }
 
-function accuracyOf(probs: Float32Array, labels: Int32Array, classes: number): number {
-  let correct = 0;
-  labels.forEach((label, r) => {
-    let best = 0;
-    for (let c = 1; c < classes; c++) if ((probs[r * classes + c] ?? 0) > (probs[r * classes + best] ?? 0)) best = c;
-    if (best === label) correct++;
-  });
-  return labels.length > 0 ? correct / labels.length : 0;
-}
 
 /** The pooled features of a set of boundary activations, as a FeatureSet for trainHead. */
 async function featuresOf(top: TrainableTop, set: FeatureSet): Promise<FeatureSet> {
@@ -249,7 +240,7 @@ export async function fineTune(top: TrainableTop, data: TopTrainingData, options
   const evaluate = async (record: EpochRecord) => {
     if (!hasVal) return;
     record.valLoss = await top.evaluateLoss(val.values, val.labels);
-    record.valAccuracy = accuracyOf(await top.predict(val.values, val.labels.length), val.labels, top.classes);
+    record.valAccuracy = probabilityAccuracy(await top.predict(val.values, val.labels.length), val.labels, top.classes);
   };
   let stoppedReason = checkpoint?.stoppedReason;
   const ctx: TrainContext = {
@@ -301,7 +292,7 @@ export async function fineTune(top: TrainableTop, data: TopTrainingData, options
       lossSum += loss * rows.length;
     }
     if (interrupted) break;
-    const record: EpochRecord = { epoch, loss: lossSum / n, trainAccuracy: accuracyOf(await top.predict(train.values, n), train.labels, top.classes) };
+    const record: EpochRecord = { epoch, loss: lossSum / n, trainAccuracy: probabilityAccuracy(await top.predict(train.values, n), train.labels, top.classes) };
     await evaluate(record);
     history.push(record);
     options.onProgress?.({ stage: 'epoch', epoch, epochs: o.epochs, loss: record.loss, valLoss: record.valLoss, valAccuracy: record.valAccuracy });

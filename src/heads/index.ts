@@ -6,3 +6,4 @@ export { loadHead } from './load-head.js';
 export { earlyStopping } from './callbacks.js';
 export type { Callback, EpochRecord, TrainContext, EarlyStoppingOptions, EarlyStoppingState } from './callbacks.js';
 export { featureStats, standardize } from './dense-head.js';
+export { probabilityAccuracy } from './accuracy.js';

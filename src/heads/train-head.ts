@@ -3,6 +3,7 @@ import type { ProgressCallback } from '../core/index.js';
 import type { FeatureSet } from '../data/index.js';
 import { createEngine } from '../engines/index.js';
 import type { Engine, TrainableHead } from '../engines/index.js';
+import { probabilityAccuracy } from './accuracy.js';
 import { earlyStopping } from './callbacks.js';
 import type { Callback, EpochRecord, TrainContext } from './callbacks.js';
 import { featureStats, foldStandardization, standardize, wrapDenseHead } from './dense-head.js';
@@ -102,15 +103,6 @@ function checkFeatureSet(set: FeatureSet, what: string, dim?: number): void {
   if (bad >= 0) throw new HeadstartError('HS_DATASET_INVALID', `${what} row ${bad} (${set.files[bad] ?? '?'}) has no valid label.`);
 }
 
-function accuracyOf(probs: Float32Array, labels: Int32Array, classes: number): number {
-  let correct = 0;
-  labels.forEach((label, r) => {
-    let best = 0;
-    for (let c = 1; c < classes; c++) if ((probs[r * classes + c] ?? 0) > (probs[r * classes + best] ?? 0)) best = c;
-    if (best === label) correct++;
-  });
-  return labels.length > 0 ? correct / labels.length : 0;
-}
 
 /** Trains a classifier head on feature vectors: the "new head on a frozen backbone" step of transfer learning. */
 export async function trainHead(train: FeatureSet, options: TrainHeadOptions = {}): Promise<TrainHeadResult> {
@@ -173,10 +165,10 @@ export async function trainHead(train: FeatureSet, options: TrainHeadOptions = {
         const by = Int32Array.from(rows, (r) => train.labels[r] ?? 0);
         lossSum += (await trainable.trainBatch(bx, by, { learningRate: o.learningRate, labelSmoothing: o.labelSmoothing })) * rows.length;
       }
-      const record: EpochRecord = { epoch, loss: lossSum / n, trainAccuracy: accuracyOf(await trainable.predict(x, n), train.labels, numClasses) };
+      const record: EpochRecord = { epoch, loss: lossSum / n, trainAccuracy: probabilityAccuracy(await trainable.predict(x, n), train.labels, numClasses) };
       if (o.val && valX) {
         record.valLoss = await trainable.evaluateLoss(valX, o.val.labels);
-        record.valAccuracy = accuracyOf(await trainable.predict(valX, o.val.labels.length), o.val.labels, numClasses);
+        record.valAccuracy = probabilityAccuracy(await trainable.predict(valX, o.val.labels.length), o.val.labels, numClasses);
       }
       history.push(record);
       o.onProgress?.({ stage: 'epoch', epoch, epochs: o.epochs, loss: record.loss, valLoss: record.valLoss, valAccuracy: record.valAccuracy });

@@ -3,8 +3,7 @@ import { createRng, invalidChoice, invalidOption, rejectUnknownKeys, shuffleInPl
 import { decodeImageSet, loadImageDataset, selectFeatureRows, writeManifest } from '../data/index.js';
 import type { FeatureSet, LabeledItem, SkippedFile } from '../data/index.js';
 import { createEngine } from '../engines/index.js';
-import { argmaxRows, computeMetrics } from '../evaluate/index.js';
-import { trainHead } from '../heads/index.js';
+import { probabilityAccuracy, trainHead } from '../heads/index.js';
 import { extractFeatures, getModelCard, loadBackbone } from '../zoo/index.js';
 import type { Backbone } from '../zoo/index.js';
 import { evaluateModel } from './evaluate-model.js';
@@ -61,9 +60,6 @@ export const COMPARE_DEFAULTS = { shots: [1, 2, 5, 10, 20, 0], seeds: [1, 2, 3],
 const KNOWN_OPTIONS = [...WORKFLOW_OPTION_KEYS, ...Object.keys(COMPARE_DEFAULTS), 'data', 'backbone', 'strategies', 'out'];
 
 
-function accuracyOf(predictedProbs: Float32Array, set: FeatureSet): number {
-  return computeMetrics(set.labels, argmaxRows(predictedProbs, set.classes.length), set.classes).accuracy;
-}
 
 /**
  * The experiment every transfer claim needs, on the user's own data: learning curves of test accuracy against
@@ -130,8 +126,8 @@ export async function compareStrategies(options: CompareOptions): Promise<Compar
           const { head } = await trainHead(trainSet, { kind: 'linear', seed, engine });
           try {
             return {
-              accuracy: accuracyOf(await head.predict(testFeatures.values, testFeatures.labels.length), testFeatures),
-              trainAccuracy: accuracyOf(await head.predict(trainSet.values, trainSet.labels.length), trainSet),
+              accuracy: probabilityAccuracy(await head.predict(testFeatures.values, testFeatures.labels.length), testFeatures.labels, testFeatures.classes.length),
+              trainAccuracy: probabilityAccuracy(await head.predict(trainSet.values, trainSet.labels.length), trainSet.labels, trainSet.classes.length),
             };
           } finally {
             head.dispose();
@@ -142,8 +138,8 @@ export async function compareStrategies(options: CompareOptions): Promise<Compar
           const model = await trainScratchModel({ train: trainSet }, { engine, seed, size: o.scratchSize, epochs: scratchEpochsFor(trainSet.labels.length), signal: options.signal });
           try {
             return {
-              accuracy: accuracyOf(await model.top.predict(testSet.values, testSet.labels.length), testSet),
-              trainAccuracy: accuracyOf(await model.top.predict(trainSet.values, trainSet.labels.length), trainSet),
+              accuracy: probabilityAccuracy(await model.top.predict(testSet.values, testSet.labels.length), testSet.labels, testSet.classes.length),
+              trainAccuracy: probabilityAccuracy(await model.top.predict(trainSet.values, trainSet.labels.length), trainSet.labels, trainSet.classes.length),
             };
           } finally {
             model.top.dispose();

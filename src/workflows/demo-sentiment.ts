@@ -6,9 +6,8 @@ import { BagOfWords, loadTextDataset, selectFeatureRows, splitDataset } from '..
 import type { FeatureSet, TextDataset, TextItem } from '../data/index.js';
 import { createEngine } from '../engines/index.js';
 import type { Engine, TrainableTop } from '../engines/index.js';
-import { argmaxRows, computeMetrics } from '../evaluate/index.js';
 import { fineTune } from '../finetune/index.js';
-import { trainHead } from '../heads/index.js';
+import { probabilityAccuracy, trainHead } from '../heads/index.js';
 import { loadTextBackbone, textFeatures, textRowId } from '../zoo/index.js';
 import { DEFAULT_TEXT_BACKBONE, textSplitItems } from './feature-stage.js';
 import { learningCurveReport, runLearningCurve, writeLearningCurveReport } from './learning-curve.js';
@@ -119,9 +118,6 @@ function resolveDataDir(dataDir: string | undefined): string {
   return dir;
 }
 
-function accuracy(probs: Float32Array, set: FeatureSet): number {
-  return computeMetrics(set.labels, argmaxRows(probs, set.classes.length), set.classes).accuracy;
-}
 
 /** k sentences of every class from the train part, drawn by `seed`. */
 function drawShots(train: TextItem[], classes: string[], k: number, seed: number): TextItem[] {
@@ -135,7 +131,7 @@ async function bagOfWordsAccuracy(train: TextItem[], test: TextItem[], classes: 
   const testSet = asSet(test);
   const { head } = await trainHead(asSet(train), { kind: 'linear', seed: o.seed, engine: o.engine, ...(o.val ? { val: asSet(o.val) } : {}) });
   try {
-    return accuracy(await head.predict(testSet.values, testSet.labels.length), testSet);
+    return probabilityAccuracy(await head.predict(testSet.values, testSet.labels.length), testSet.labels, testSet.classes.length);
   } finally {
     head.dispose();
   }
@@ -210,10 +206,10 @@ export async function demoSentiment(options: SentimentOptions = {}): Promise<Sen
       source = { top: trained.top, weights: trained.top.getWeights() };
       if (!sourceSummary) {
         const imdbTestVectors = vectorsOf(imdbVectors.features, imdbTest);
-        const model = accuracy(await trained.top.predict(imdbTestVectors.values, imdbTestVectors.labels.length), imdbTestVectors);
+        const model = probabilityAccuracy(await trained.top.predict(imdbTestVectors.values, imdbTestVectors.labels.length), imdbTestVectors.labels, imdbTestVectors.classes.length);
         const bagOfWords = await bagOfWordsAccuracy(imdbTrain, imdbTest, classes, { engine, seed: SOURCE_SEED, val: imdbVal });
         const { head } = await trainHead(trainSet, { kind: 'linear', seed: SOURCE_SEED, engine, val: vectorsOf(imdbVectors.features, imdbVal) });
-        const wordVectorsHead = accuracy(await head.predict(imdbTestVectors.values, imdbTestVectors.labels.length), imdbTestVectors);
+        const wordVectorsHead = probabilityAccuracy(await head.predict(imdbTestVectors.values, imdbTestVectors.labels.length), imdbTestVectors.labels, imdbTestVectors.classes.length);
         head.dispose();
         sourceSummary = {
           counts: { train: imdbTrain.length, val: imdbVal.length, test: imdbTest.length },
@@ -245,25 +241,25 @@ export async function demoSentiment(options: SentimentOptions = {}): Promise<Sen
         if (method === 'word vectors + head') {
           const { head } = await trainHead(trainVectors, { kind: 'linear', seed, engine });
           try {
-            return accuracy(await head.predict(testVectors.values, testVectors.labels.length), testVectors);
+            return probabilityAccuracy(await head.predict(testVectors.values, testVectors.labels.length), testVectors.labels, testVectors.classes.length);
           } finally {
             head.dispose();
           }
         }
         const { top, weights } = await sourceModel();
-        if (method === 'zero-shot') return accuracy(await top.predict(testVectors.values, testVectors.labels.length), testVectors);
+        if (method === 'zero-shot') return probabilityAccuracy(await top.predict(testVectors.values, testVectors.labels.length), testVectors.labels, testVectors.classes.length);
         if (method === 'source model frozen') {
           testHidden ??= await hidden(top, testVectors);
           const { head } = await trainHead(await hidden(top, trainVectors), { kind: 'linear', seed, engine });
           try {
-            return accuracy(await head.predict(testHidden.values, testHidden.labels.length), testHidden);
+            return probabilityAccuracy(await head.predict(testHidden.values, testHidden.labels.length), testHidden.labels, testHidden.classes.length);
           } finally {
             head.dispose();
           }
         }
         try {
           await fineTune(top, { train: trainVectors }, { epochs: o.fineTuneEpochs, seed, engine, signal: options.signal });
-          return accuracy(await top.predict(testVectors.values, testVectors.labels.length), testVectors);
+          return probabilityAccuracy(await top.predict(testVectors.values, testVectors.labels.length), testVectors.labels, testVectors.classes.length);
         } finally {
           top.setWeights(weights);
         }

@@ -4,11 +4,12 @@ import { createRng, invalidOption, rejectUnknownKeys, shuffleInPlace } from '../
 import { MNIST_CREDIT, decodeImageSet, loadImageDataset, writeManifest, writeMnistImages } from '../data/index.js';
 import type { FeatureSet, ImageDataset } from '../data/index.js';
 import { createEngine } from '../engines/index.js';
-import { argmaxRows, computeMetrics } from '../evaluate/index.js';
+import type { TrainableTop } from '../engines/index.js';
 import { synthDigits } from '../synth/index.js';
 import { getModelCard } from '../zoo/index.js';
 import type { SourceTraining } from '../zoo/index.js';
 import { fineTune } from '../finetune/index.js';
+import { probabilityAccuracy } from '../heads/index.js';
 import { evaluateModel } from './evaluate-model.js';
 import { learningCurveReport, runLearningCurve, writeLearningCurveReport } from './learning-curve.js';
 import { loadSourceModel } from './source-model.js';
@@ -106,8 +107,9 @@ export async function demoSim2Real(options: Sim2RealOptions = {}): Promise<Sim2R
     // 2. The source model, checked against naive baselines and published to the zoo (kept when it is up to date).
     const card = await getModelCard(SOURCE_ID, { home }).catch(() => undefined);
     let source = card?.sourceTraining;
-    const sourceModel = path.join(home, 'pretrain', SOURCE_ID, 'model', 'source.json');
-    if (source?.data !== synthetic || source.epochs > o.sourceEpochs || !(await fs.stat(sourceModel).catch(() => undefined))) {
+    // pretrain keeps the whole source model (network and head) here, for zero-shot and fine-tuning from its own head.
+    const sourceModelDir = path.join(home, 'pretrain', SOURCE_ID, 'model');
+    if (source?.data !== synthetic || source.epochs > o.sourceEpochs || !(await fs.stat(path.join(sourceModelDir, 'source.json')).catch(() => undefined))) {
       const trained = await pretrain({ ...common, engine, data: synthetic, out: SOURCE_ID, epochs: o.sourceEpochs, force: true });
       source = (await getModelCard(SOURCE_ID, { home })).sourceTraining;
       if (!source) throw new Error(`pretrain published ${trained.id} without its source-training record`);
@@ -135,37 +137,31 @@ export async function demoSim2Real(options: Sim2RealOptions = {}): Promise<Sim2R
       run: async ({ shots, seed, method }) => {
         const items = parts.trainFor(shots, seed);
         const runDir = path.join(work, 'runs', `k${shots}-seed${seed}`);
-        testPixels ??= (await decodeImageSet({ items: parts.test, classes }, scratchSpec, { signal: options.signal })).set;
-        if (method === 'fine-tuned, own head') {
-          const model = await loadSourceModel(path.join(home, 'pretrain', SOURCE_ID, 'model'), engine);
-          try {
-            const { set: trainPixels } = await decodeImageSet({ items, classes }, scratchSpec, { signal: options.signal });
-            await fineTune(model, { train: trainPixels }, { headStart: 'keep', seed, engine, signal: options.signal });
-            return computeMetrics(testPixels.labels, argmaxRows(await model.predict(testPixels.values, testPixels.labels.length), classes.length), classes).accuracy;
-          } finally {
-            model.dispose();
-          }
-        }
+        const test = (testPixels ??= (await decodeImageSet({ items: parts.test, classes }, scratchSpec, { signal: options.signal })).set);
+        const scoreOnTest = async (model: TrainableTop) => probabilityAccuracy(await model.predict(test.values, test.labels.length), test.labels, classes.length);
         if (method === 'zero-shot') {
           // The same for every k and seed: computed once, repeated so every point of the curve has it.
-          zeroShot ??= (async (pixels: FeatureSet) => {
-            const model = await loadSourceModel(path.join(home, 'pretrain', SOURCE_ID, 'model'), engine);
+          zeroShot ??= (async () => {
+            const model = await loadSourceModel(sourceModelDir, engine);
             try {
-              return computeMetrics(pixels.labels, argmaxRows(await model.predict(pixels.values, pixels.labels.length), classes.length), classes).accuracy;
+              return await scoreOnTest(model);
             } finally {
               model.dispose();
             }
-          })(testPixels);
+          })();
           return zeroShot;
         }
-        if (method === 'scratch') {
+        if (method === 'scratch' || method === 'fine-tuned, own head') {
+          // Both read pixels: a CNN from random weights, or the whole source model fine-tuned from its own head.
           const { set: trainPixels } = await decodeImageSet({ items, classes }, scratchSpec, { signal: options.signal });
-          const model = await trainScratchModel({ train: trainPixels }, { engine, seed, epochs: scratchEpochsFor(trainPixels.labels.length), signal: options.signal });
+          const model = method === 'scratch'
+            ? (await trainScratchModel({ train: trainPixels }, { engine, seed, epochs: scratchEpochsFor(trainPixels.labels.length), signal: options.signal })).top
+            : await loadSourceModel(sourceModelDir, engine);
           try {
-            const predicted = argmaxRows(await model.top.predict(testPixels.values, testPixels.labels.length), classes.length);
-            return computeMetrics(testPixels.labels, predicted, classes).accuracy;
+            if (method === 'fine-tuned, own head') await fineTune(model, { train: trainPixels }, { headStart: 'keep', seed, engine, signal: options.signal });
+            return await scoreOnTest(model);
           } finally {
-            model.top.dispose();
+            model.dispose();
           }
         }
         const modelDir = path.join(runDir, method === 'fine-tuned' ? 'fine-tuned' : 'frozen');

@@ -6,9 +6,8 @@ import { listAudioFolder, selectFeatureRows, splitDataset } from '../data/index.
 import type { AudioDataset, AudioItem, FeatureSet } from '../data/index.js';
 import { createEngine } from '../engines/index.js';
 import type { TrainableTop } from '../engines/index.js';
-import { argmaxRows, computeMetrics } from '../evaluate/index.js';
 import { fineTune } from '../finetune/index.js';
-import { trainHead } from '../heads/index.js';
+import { probabilityAccuracy, trainHead } from '../heads/index.js';
 import { synthSpeech, DIGIT_WORDS } from '../synth/index.js';
 import { logMelRows } from './audio-source.js';
 import { loadSourceModel, readSourceModelInfo, saveSourceModel } from './source-model.js';
@@ -94,9 +93,6 @@ const SYNTHETIC_PREFIX = 'synthetic → ';
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 const clamp = (x: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, x));
 
-function accuracyOf(probs: Float32Array, set: FeatureSet): number {
-  return computeMetrics(set.labels, argmaxRows(probs, set.classes.length), set.classes).accuracy;
-}
 
 /**
  * Leave-one-speaker-out on the Free Spoken Digit Dataset, the seed's accents-and-speakers example: for each speaker,
@@ -159,7 +155,7 @@ export async function demoSpeakers(options: SpeakersOptions = {}): Promise<Speak
     options.onProgress?.({ stage: 'done', message: `training source CNN '${name}' on ${train.labels.length} clips` });
     const model = await trainScratchModel({ train, val }, { engine, arch: 'small-cnn', inputShape: real.inputShape, width: o.width, epochs: o.sourceEpochs, seed: SOURCE_SEED, ...SOURCE_TRAINING, ...progress });
     try {
-      const valAccuracy = accuracyOf(await model.top.predict(val.values, val.labels.length), val);
+      const valAccuracy = probabilityAccuracy(await model.top.predict(val.values, val.labels.length), val.labels, val.classes.length);
       await saveSourceModel(dir, model.top, { config, clips: train.labels.length + val.labels.length, valAccuracy, features: real.spec, inputShape: real.inputShape, standardize: 'per clip' });
       sources.push({ group, clips: train.labels.length + val.labels.length, valAccuracy, reused: false });
     } finally {
@@ -205,7 +201,7 @@ export async function demoSpeakers(options: SpeakersOptions = {}): Promise<Speak
           const epochs = clamp(Math.ceil(SCRATCH_PASSES / n), 15, 150);
           const model = await trainScratchModel({ train }, { engine, arch: 'small-cnn', inputShape: real.inputShape, width: o.width, epochs, batchSize: 16, learningRate: SOURCE_TRAINING.learningRate, seed, signal: options.signal });
           try {
-            const accuracy = accuracyOf(await model.top.predict(test.values, test.labels.length), test);
+            const accuracy = probabilityAccuracy(await model.top.predict(test.values, test.labels.length), test.labels, test.classes.length);
             scratchAccuracy.set(key, accuracy);
             return accuracy;
           } finally {
@@ -218,14 +214,14 @@ export async function demoSpeakers(options: SpeakersOptions = {}): Promise<Speak
           const dir = group === speaker ? await speakerSource(speaker) : await syntheticSource(group);
           const top = await loadSourceModel(dir, engine);
           const testFeatures = { ...test, values: await top.features(test.values, test.labels.length), dim: top.featureDim };
-          loaded = { group, top, dir, testFeatures, zeroShot: accuracyOf(await top.predict(test.values, test.labels.length), test) };
+          loaded = { group, top, dir, testFeatures, zeroShot: probabilityAccuracy(await top.predict(test.values, test.labels.length), test.labels, test.classes.length) };
         }
         if (method === 'zero-shot') return loaded.zeroShot;
         if (method === 'frozen + head') {
           const features = { ...train, values: await loaded.top.features(train.values, n), dim: loaded.top.featureDim };
           const { head } = await trainHead(features, { kind: 'linear', seed, engine });
           try {
-            return accuracyOf(await head.predict(loaded.testFeatures.values, test.labels.length), test);
+            return probabilityAccuracy(await head.predict(loaded.testFeatures.values, test.labels.length), test.labels, test.classes.length);
           } finally {
             head.dispose();
           }
@@ -234,7 +230,7 @@ export async function demoSpeakers(options: SpeakersOptions = {}): Promise<Speak
         try {
           const epochs = clamp(Math.ceil(FINE_TUNE_PASSES / n), 5, 60);
           await fineTune(top, { train }, { epochs, learningRate: 0.001, lrMult: 10, batchSize: 16, seed, engine, signal: options.signal });
-          return accuracyOf(await top.predict(test.values, test.labels.length), test);
+          return probabilityAccuracy(await top.predict(test.values, test.labels.length), test.labels, test.classes.length);
         } finally {
           top.dispose();
         }
