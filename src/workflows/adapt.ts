@@ -10,11 +10,10 @@ import { computeMetrics } from '../evaluate/index.js';
 import type { ClassificationMetrics } from '../evaluate/index.js';
 import { writeDiagnosticsReport } from '../report/index.js';
 import type { DiagnosticsReportInput } from '../report/index.js';
-import { extractFeatures, loadBackbone } from '../zoo/index.js';
 import { defaultReportDir } from './rank.js';
-import { openFeatureCache, resolveHome, WORKFLOW_OPTION_KEYS } from './shared-options.js';
+import { withDomainFeatures } from './domain-features.js';
+import { WORKFLOW_OPTION_KEYS } from './shared-options.js';
 import type { WorkflowOptions } from './shared-options.js';
-import { TRAIN_DEFAULTS } from './train.js';
 
 type MethodOptions = Omit<AdaptFeaturesOptions, 'method' | 'engine' | 'signal' | 'onProgress'>;
 
@@ -132,19 +131,9 @@ export async function adaptDomains(options: AdaptDomainsOptions): Promise<AdaptD
   if (unknown.length > 0) {
     throw new HeadstartError('HS_UNKNOWN_LABEL', `Target ${options.target} has classes not in the source ${options.source}: ${unknown.join(', ')}. Source classes: ${source.classes.join(', ')}.`);
   }
-  const backbone = await loadBackbone(options.backbone ?? TRAIN_DEFAULTS.backbone, {
-    cut: options.cut,
-    pooling: options.pooling,
-    engine: options.engine,
-    home: resolveHome(options),
-    onProgress: options.onProgress,
-  });
-  const cache = openFeatureCache(options);
-  try {
-    const extractOptions = { cache, onBadFile, signal: options.signal, onProgress: options.onProgress };
-    const sourceFeatures = await extractFeatures(backbone, source, extractOptions);
-    // Target labels index the source classes; unlabelled images become -1.
-    const targetFeatures = await extractFeatures(backbone, { classes: source.classes, items: target.items }, extractOptions);
+  // Target labels index the source classes; unlabelled images become -1.
+  const targetItems = { classes: source.classes, items: target.items, skipped: target.skipped };
+  return withDomainFeatures(options, source, targetItems, async ({ backbone, backboneRecord, source: sourceFeatures, target: targetFeatures, skipped }) => {
     const methodOptions: Record<string, unknown> = {};
     for (const key of [...Object.keys(ADAPT_FEATURES_DEFAULTS), 'alignmentWeight']) {
       const value = (options as unknown as Record<string, unknown>)[key];
@@ -163,8 +152,8 @@ export async function adaptDomains(options: AdaptDomainsOptions): Promise<AdaptD
       ...rest,
       source: path.resolve(options.source),
       target: path.resolve(options.target),
-      backbone: { id: backbone.card.id, cut: backbone.cut, pooling: backbone.pooling, dim: backbone.extractor.dim },
-      skipped: [...source.skipped, ...target.skipped, ...sourceFeatures.skipped, ...targetFeatures.skipped],
+      backbone: backboneRecord,
+      skipped,
     };
     if (scored.length > 0) {
       const truth = Int32Array.from(scored, (r) => predictions.labels[r]!);
@@ -180,8 +169,5 @@ export async function adaptDomains(options: AdaptDomainsOptions): Promise<AdaptD
       result.resultsPath = written.jsonPath;
     }
     return result;
-  } finally {
-    backbone.dispose();
-    cache?.close();
-  }
+  });
 }

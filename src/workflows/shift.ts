@@ -7,11 +7,10 @@ import type { SkippedFile } from '../data/index.js';
 import type { Pooling } from '../engines/index.js';
 import { writeDiagnosticsReport } from '../report/index.js';
 import type { DiagnosticsReportInput } from '../report/index.js';
-import { extractFeatures, loadBackbone } from '../zoo/index.js';
 import { defaultReportDir } from './rank.js';
-import { openFeatureCache, resolveHome, WORKFLOW_OPTION_KEYS } from './shared-options.js';
+import { withDomainFeatures } from './domain-features.js';
+import { WORKFLOW_OPTION_KEYS } from './shared-options.js';
 import type { WorkflowOptions } from './shared-options.js';
-import { TRAIN_DEFAULTS } from './train.js';
 
 export interface MeasureShiftOptions extends WorkflowOptions {
   /** The data a model was (or would be) trained on: labelled image folder or manifest. */
@@ -110,25 +109,12 @@ export async function measureShift(options: MeasureShiftOptions): Promise<Measur
   if (!options.target) throw invalidOption('measureShift needs target: the labelled images to compare with the source.');
   const started = performance.now();
   const onBadFile = options.onBadFile ?? 'skip';
-  const home = resolveHome(options);
   const source = await loadImageDataset(options.source, { onBadFile, allowSingleClass: true });
   const target = await loadImageDataset(options.target, { onBadFile, allowSingleClass: true });
   const warnings: string[] = [];
   const shared = target.classes.filter((c) => source.classes.includes(c));
   if (shared.length === 0) warnings.push(`Source and target share no class names, so there is no per-class shift; the overall measures still apply.`);
-  const backbone = await loadBackbone(options.backbone ?? TRAIN_DEFAULTS.backbone, {
-    cut: options.cut,
-    pooling: options.pooling,
-    engine: options.engine,
-    home,
-    onProgress: options.onProgress,
-  });
-  let cache: ReturnType<typeof openFeatureCache>;
-  try {
-    cache = openFeatureCache(options);
-    const extractOptions = { cache, onBadFile, signal: options.signal, onProgress: options.onProgress };
-    const sourceFeatures = await extractFeatures(backbone, source, extractOptions);
-    const targetFeatures = await extractFeatures(backbone, target, extractOptions);
+  return withDomainFeatures(options, source, target, async ({ backbone, backboneRecord, source: sourceFeatures, target: targetFeatures, skipped }) => {
     const maxSamples = options.maxSamples ?? DIAGNOSE_SHIFT_DEFAULTS.maxSamples;
     for (const [name, set] of [['source', sourceFeatures], ['target', targetFeatures]] as const) {
       if (set.features.labels.length > maxSamples) warnings.push(`The ${name} has ${set.features.labels.length} images; the measures use a random ${maxSamples} of them (maxSamples).`);
@@ -143,7 +129,7 @@ export async function measureShift(options: MeasureShiftOptions): Promise<Measur
     const result: MeasureShiftResult = {
       source: path.resolve(options.source),
       target: path.resolve(options.target),
-      backbone: { id: backbone.card.id, cut: backbone.cut, pooling: backbone.pooling, dim: backbone.extractor.dim },
+      backbone: backboneRecord,
       images: { source: sourceFeatures.features.labels.length, target: targetFeatures.features.labels.length },
       level: diagnosis.level,
       verdict: diagnosis.verdict,
@@ -151,7 +137,7 @@ export async function measureShift(options: MeasureShiftOptions): Promise<Measur
       domainClassifier: diagnosis.domainClassifier,
       perClass: diagnosis.perClass,
       thresholds: diagnosis.thresholds,
-      skipped: [...source.skipped, ...target.skipped, ...sourceFeatures.skipped, ...targetFeatures.skipped],
+      skipped,
       warnings,
       durationMs: performance.now() - started,
     };
@@ -162,8 +148,5 @@ export async function measureShift(options: MeasureShiftOptions): Promise<Measur
       result.resultsPath = written.jsonPath;
     }
     return result;
-  } finally {
-    backbone.dispose();
-    cache?.close();
-  }
+  });
 }
