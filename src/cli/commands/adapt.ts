@@ -2,7 +2,7 @@ import { adaptDomains, ADAPT_FEATURES_DEFAULTS, ADAPT_METHODS, POOLINGS } from '
 import type { AdaptDomainsOptions, AdaptDomainsResult } from '../../index.js';
 import { defineCommand } from '../command-spec.js';
 import { DATA_POLICY_FLAGS, envHelp, resolveBadFilePolicy } from '../common-flags.js';
-import { percent, warningLines } from './result-text.js';
+import { percent, reportLines, warningLines } from './result-text.js';
 import { BACKBONE_FLAG } from './train.js';
 import { workflowOptions } from './workflow-options.js';
 
@@ -28,7 +28,7 @@ function adaptSummary(result: AdaptDomainsResult): string {
         ]
       : []),
     ...warningLines(result.warnings, result.skipped, result.resultsPath ?? 'the --json output'),
-    ...(result.reportPath ? [`Report   ${result.reportPath}`, `Results  ${result.resultsPath}`] : []),
+    ...reportLines(result),
   ].join('\n');
 }
 

@@ -4,7 +4,7 @@ import { defineCommand } from '../command-spec.js';
 import { DATA_POLICY_FLAGS, envHelp, resolveBadFilePolicy } from '../common-flags.js';
 import { usageError } from '../errors.js';
 import { curveTables } from './curve-text.js';
-import { warningLines } from './result-text.js';
+import { reportLines, warningLines } from './result-text.js';
 import { BACKBONE_FLAG } from './train.js';
 import { workflowOptions } from './workflow-options.js';
 
@@ -17,8 +17,7 @@ function compareSummary(result: CompareResult): string {
     ...result.verdict,
     ...warningLines([], result.skipped, 'the report'),
     '',
-    `Report   ${result.reportPath}`,
-    `Results  ${result.resultsPath}`,
+    ...reportLines(result),
   ].join('\n');
 }
 

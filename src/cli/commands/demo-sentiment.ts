@@ -4,7 +4,7 @@ import { defineCommand } from '../command-spec.js';
 import { envHelp } from '../common-flags.js';
 import { usageError } from '../errors.js';
 import { curveTables } from './curve-text.js';
-import { percent } from './result-text.js';
+import { percent, reportLines } from './result-text.js';
 
 function sentimentSummary(result: SentimentResult): string {
   const a = result.source.testAccuracy;
@@ -17,8 +17,7 @@ function sentimentSummary(result: SentimentResult): string {
     '',
     ...result.verdict,
     '',
-    `Report   ${result.reportPath}`,
-    `Results  ${result.resultsPath}`,
+    ...reportLines(result),
   ].join('\n');
 }
 

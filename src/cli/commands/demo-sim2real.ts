@@ -3,7 +3,7 @@ import type { Sim2RealOptions, Sim2RealResult } from '../../index.js';
 import { defineCommand } from '../command-spec.js';
 import { envHelp } from '../common-flags.js';
 import { curveTables } from './curve-text.js';
-import { percent } from './result-text.js';
+import { percent, reportLines } from './result-text.js';
 
 function sim2realSummary(result: Sim2RealResult): string {
   const a = result.source.testAccuracy;
@@ -15,8 +15,7 @@ function sim2realSummary(result: Sim2RealResult): string {
     '',
     ...result.verdict,
     '',
-    `Report   ${result.reportPath}`,
-    `Results  ${result.resultsPath}`,
+    ...reportLines(result),
   ].join('\n');
 }
 

@@ -1,6 +1,7 @@
 import { demoSpeakers, SPEAKERS_DEFAULTS, SPEAKERS_METHODS } from '../../index.js';
 import type { SpeakersOptions, SpeakersResult } from '../../index.js';
 import { defineCommand } from '../command-spec.js';
+import { reportLines } from './result-text.js';
 import { envHelp } from '../common-flags.js';
 import { curveTables } from './curve-text.js';
 
@@ -14,8 +15,7 @@ function speakersSummary(result: SpeakersResult): string {
     ]),
     ...result.verdict.filter((line) => line.startsWith('Source ')),
     '',
-    `Report   ${result.reportPath}`,
-    `Results  ${result.resultsPath}`,
+    ...reportLines(result),
   ].join('\n');
 }
 

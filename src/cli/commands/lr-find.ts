@@ -3,7 +3,7 @@ import type { FindLearningRateOptions, FindLearningRateResult } from '../../inde
 import { defineCommand } from '../command-spec.js';
 import { DATA_POLICY_FLAGS, envHelp, resolveBadFilePolicy } from '../common-flags.js';
 import { BACKBONE_FLAG, CUT_FLAGS, FINE_TUNE_FLAGS, HEAD_FLAGS, SPLIT_FLAGS, splitOptions, unfreezeOption } from './train.js';
-import { warningLines } from './result-text.js';
+import { reportLines, warningLines } from './result-text.js';
 import { workflowOptions } from './workflow-options.js';
 
 function lrFindSummary(result: FindLearningRateResult): string {
@@ -14,8 +14,7 @@ function lrFindSummary(result: FindLearningRateResult): string {
     '',
     `Suggested learning rate  ${result.suggestion.toPrecision(2)}`,
     ...warningLines([], result.skipped, 'the report'),
-    `Report   ${result.reportPath}`,
-    `Results  ${result.resultsPath}`,
+    ...reportLines(result),
     '',
     'Next:',
     `  headstart train --strategy finetune --backbone ${result.backbone} --fine-tune-learning-rate ${result.suggestion.toPrecision(2)} ...`,

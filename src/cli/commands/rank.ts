@@ -3,7 +3,7 @@ import type { RankBackbonesOptions, RankBackbonesResult } from '../../index.js';
 import { defineCommand } from '../command-spec.js';
 import { DATA_POLICY_FLAGS, envHelp, resolveBadFilePolicy } from '../common-flags.js';
 import { usageError } from '../errors.js';
-import { percent, warningLines } from './result-text.js';
+import { percent, reportLines, warningLines } from './result-text.js';
 import { workflowOptions } from './workflow-options.js';
 
 const DASH = '—';
@@ -55,7 +55,7 @@ function rankSummary(result: RankBackbonesResult): string {
   }
   out.push(`${DASH} LEEP and NCE need the backbone's own source classifier (a 'logits' cut point).`);
   out.push(...warningLines(result.warnings, result.skipped, result.resultsPath ?? 'the --json output'));
-  if (result.reportPath) out.push(`Report   ${result.reportPath}`, `Results  ${result.resultsPath}`);
+  out.push(...reportLines(result));
   return out.join('\n');
 }
 

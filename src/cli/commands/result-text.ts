@@ -36,3 +36,8 @@ export function backboneText(manifest: ModelManifest): string {
   const b = manifest.backbone;
   return manifest.modality === 'text' ? `${b.id} (${b.pooling} pooling)` : `${b.id}, cut at ${manifest.backbone.cut} (${b.pooling} pooling)`;
 }
+
+/** Where a diagnostics run wrote its report and results, as the closing lines of its summary (none when it wrote none). */
+export function reportLines(result: { reportPath?: string; resultsPath?: string }): string[] {
+  return result.reportPath ? [`Report   ${result.reportPath}`, `Results  ${result.resultsPath ?? '-'}`] : [];
+}

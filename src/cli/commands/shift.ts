@@ -2,7 +2,7 @@ import { measureShift, POOLINGS } from '../../index.js';
 import type { MeasureShiftOptions, MeasureShiftResult } from '../../index.js';
 import { defineCommand } from '../command-spec.js';
 import { DATA_POLICY_FLAGS, envHelp, resolveBadFilePolicy } from '../common-flags.js';
-import { percent, warningLines } from './result-text.js';
+import { percent, reportLines, warningLines } from './result-text.js';
 import { BACKBONE_FLAG } from './train.js';
 import { workflowOptions } from './workflow-options.js';
 
@@ -19,7 +19,7 @@ function shiftSummary(result: MeasureShiftResult): string {
     `Domain classifier  ${percent(1 - domain.domainError)} accuracy on held-out images (50% is chance)`,
     `Proxy A-distance   ${domain.proxyADistance.toFixed(3)}  (0 same, 2 separable; strong from ${result.thresholds.strongDistance})`,
     ...warningLines(result.warnings, result.skipped, result.resultsPath ?? 'the --json output'),
-    ...(result.reportPath ? [`Report   ${result.reportPath}`, `Results  ${result.resultsPath}`] : []),
+    ...reportLines(result),
   ].join('\n');
 }
 
