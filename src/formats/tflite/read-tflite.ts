@@ -313,6 +313,11 @@ function readOperator(o: FbTable, index: number, codes: TfliteOperatorCode[], te
 const activation = (t: FbTable, id: number): TfliteActivation => ACTIVATIONS[t.int8(id)] ?? 'none';
 const padding = (t: FbTable, id: number): TflitePadding => PADDINGS[t.int8(id)] ?? 'same';
 
+/** The fields every sliding-window operator's options share: padding, strides and the fused activation. */
+function windowFields(t: FbTable, F: { padding: number; strideW: number; strideH: number; activation: number }) {
+  return { padding: padding(t, F.padding), strideW: t.int32(F.strideW), strideH: t.int32(F.strideH), activation: activation(t, F.activation) };
+}
+
 function readOptions(type: number, t: FbTable | undefined): TfliteOptions {
   const O = BUILTIN_OPTIONS;
   if (!t) return { kind: 'other', type };
@@ -321,10 +326,7 @@ function readOptions(type: number, t: FbTable | undefined): TfliteOptions {
       const F = FIELDS.conv2d;
       return {
         kind: 'conv2d',
-        padding: padding(t, F.padding),
-        strideW: t.int32(F.strideW),
-        strideH: t.int32(F.strideH),
-        activation: activation(t, F.activation),
+        ...windowFields(t, F),
         dilationW: t.int32(F.dilationW, 1),
         dilationH: t.int32(F.dilationH, 1),
       };
@@ -333,11 +335,8 @@ function readOptions(type: number, t: FbTable | undefined): TfliteOptions {
       const F = FIELDS.depthwiseConv2d;
       return {
         kind: 'depthwiseConv2d',
-        padding: padding(t, F.padding),
-        strideW: t.int32(F.strideW),
-        strideH: t.int32(F.strideH),
+        ...windowFields(t, F),
         depthMultiplier: t.int32(F.depthMultiplier),
-        activation: activation(t, F.activation),
         dilationW: t.int32(F.dilationW, 1),
         dilationH: t.int32(F.dilationH, 1),
       };
@@ -346,12 +345,9 @@ function readOptions(type: number, t: FbTable | undefined): TfliteOptions {
       const F = FIELDS.pool2d;
       return {
         kind: 'pool2d',
-        padding: padding(t, F.padding),
-        strideW: t.int32(F.strideW),
-        strideH: t.int32(F.strideH),
+        ...windowFields(t, F),
         filterWidth: t.int32(F.filterWidth),
         filterHeight: t.int32(F.filterHeight),
-        activation: activation(t, F.activation),
       };
     }
     case O.FullyConnectedOptions: {
