@@ -234,6 +234,49 @@ describe('wasm Tile replacement', () => {
   }
 });
 
+describe('wasm UnsortedSegmentSum (the gradient of Gather, so of every Embedding layer)', () => {
+  const cases: { shape: number[]; ids: number[]; numSegments: number }[] = [
+    { shape: [6, 4], ids: [0, 2, 2, 5, 0, 1], numSegments: 7 }, // repeated ids add up; unused ids stay zero
+    { shape: [5, 2, 3], ids: [3, 1, 3, 3, 0], numSegments: 4 },
+    { shape: [4, 3], ids: [1, -1, 9, 1], numSegments: 3 }, // ids outside 0..numSegments-1 are dropped
+  ];
+  for (const c of cases) {
+    it(`matches cpu: [${c.shape.join(', ')}] into ${c.numSegments} segments`, async () => {
+      const values = randomValues(sizeOf(c.shape), 31);
+      const run = async (backend: 'cpu' | 'wasm') => {
+        await tf.setBackend(backend);
+        const x = tf.tensor(values, c.shape);
+        const ids = tf.tensor1d(c.ids, 'int32');
+        const buffersBefore = backend === 'wasm' ? wasmBuffers() : 0;
+        const y = tf.unsortedSegmentSum(x, ids, c.numSegments);
+        const result = { shape: y.shape, values: y.dataSync() as Float32Array };
+        y.dispose();
+        if (backend === 'wasm') expect(wasmBuffers()).toBe(buffersBefore);
+        tf.dispose([x, ids]);
+        return result;
+      };
+      const [wasm, cpu] = [await run('wasm'), await run('cpu')];
+      expect(wasm.shape).toEqual(cpu.shape);
+      expect(relativeError(wasm.values, cpu.values)).toBeLessThan(1e-6);
+    });
+  }
+
+  it("gives Gather's gradient (an Embedding layer's) on wasm as on cpu", async () => {
+    const gradient = async (backend: 'cpu' | 'wasm') => {
+      await tf.setBackend(backend);
+      const table = tf.tensor2d(randomValues(8 * 3, 41), [8, 3]);
+      const ids = tf.tensor2d([[1, 4, 4, 0], [7, 1, 0, 0]], [2, 4], 'int32');
+      const g = tf.grad((t: tf.Tensor) => tf.gather(t, ids).square().sum())(table);
+      const values = g.dataSync() as Float32Array;
+      tf.dispose([table, ids, g]);
+      return values;
+    };
+    const [wasm, cpu] = [await gradient('wasm'), await gradient('cpu')];
+    expect(wasm).toHaveLength(24);
+    expect(relativeError(wasm, cpu)).toBeLessThan(1e-6);
+  });
+});
+
 /** conv -> bn -> relu6 -> Keras-style pad + strided depthwise -> bn -> relu6 -> 1x1 conv -> gap -> dense, as in MobileNetV2. */
 function tinyMobileNet(): tf.Sequential {
   const model = tf.sequential({

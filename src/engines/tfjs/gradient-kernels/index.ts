@@ -4,10 +4,12 @@ import { conv2DBackpropInputConfig } from './conv2d-backprop-input.js';
 import { depthwiseConv2dNativeBackpropFilterConfig } from './depthwise-backprop-filter.js';
 import { depthwiseConv2dNativeBackpropInputConfig } from './depthwise-backprop-input.js';
 import { keepWasmStringTile, tileConfig } from './tile.js';
+import { unsortedSegmentSumConfig } from './unsorted-segment-sum.js';
 
 /**
- * The kernels registered for 'wasm': the three it lacks, and two it has but runs too slowly for training
- * (Conv2DBackpropInput as plain loops, Tile as per-element index arithmetic).
+ * The kernels registered for 'wasm': the four it lacks (UnsortedSegmentSum is Gather's gradient, so every Embedding
+ * layer's), and two it has but runs too slowly for training (Conv2DBackpropInput as plain loops, Tile as per-element
+ * index arithmetic).
  */
 export const WASM_GRADIENT_KERNELS: readonly tf.KernelConfig[] = [
   conv2DBackpropFilterConfig,
@@ -15,10 +17,11 @@ export const WASM_GRADIENT_KERNELS: readonly tf.KernelConfig[] = [
   depthwiseConv2dNativeBackpropFilterConfig,
   depthwiseConv2dNativeBackpropInputConfig,
   tileConfig,
+  unsortedSegmentSumConfig,
 ];
 
 /**
- * Registers the convolution gradient kernels that training needs on tfjs's wasm backend, built from the fast kernels
+ * Registers the convolution and embedding gradient kernels that training needs on tfjs's wasm backend, built from the fast kernels
  * wasm has (BatchMatMul, Conv2D, DepthwiseConv2dNative, Transpose, PadV2, Multiply) and copies on the wasm heap. Idempotent.
  */
 export function registerWasmGradientKernels(): void {
