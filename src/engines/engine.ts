@@ -45,7 +45,7 @@ export interface DenseHeadSpec {
   classes: number;
   /** Width of each hidden layer; empty for softmax regression. */
   hidden: number[];
-  /** Dropout rate before each dense layer after the first hidden one (0 disables). */
+  /** Dropout rate before each dense layer after the first hidden one, and on the input of a head without hidden layers (0 disables). */
   dropout: number;
   /** L2 penalty on kernels. */
   l2: number;

@@ -78,3 +78,28 @@ describe('trainHead', () => {
     expect((err as HeadstartError).code).toBe('HS_DATASET_INVALID');
   });
 });
+
+describe('dropout in heads', () => {
+  it('draws a new mask at every training step, the same ones on a rerun', async () => {
+    const { buildHead, nextDropoutMasks } = await import('../../src/engines/tfjs/head.js');
+    const { initWasmBackend, tf } = await import('../../src/engines/tfjs/backend.js');
+    await initWasmBackend();
+    // A seeded tfjs Dropout alone repeats one mask forever; nextDropoutMasks moves it on per step.
+    const masks = () => {
+      const head = buildHead({ inputDim: 16, classes: 2, hidden: [], dropout: 0.5, l2: 0, seed: 7 });
+      const dropout = head.layers[0] as unknown as { apply: (x: unknown, k: object) => { dataSync: () => Float32Array } };
+      const x = tf.ones([1, 16]);
+      const out: string[] = [];
+      for (let step = 0; step < 3; step++) {
+        nextDropoutMasks(head);
+        out.push(Array.from(dropout.apply(x, { training: true }).dataSync(), (v) => (v > 0 ? 1 : 0)).join(''));
+      }
+      head.dispose();
+      x.dispose();
+      return out;
+    };
+    const first = masks();
+    expect(new Set(first).size).toBe(3);
+    expect(masks()).toEqual(first);
+  });
+});

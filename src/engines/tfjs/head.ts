@@ -6,13 +6,16 @@ export function buildHead(spec: DenseHeadSpec): tfTypes.Sequential {
   const model = tf.sequential();
   const widths = [...spec.hidden, spec.classes];
   widths.forEach((units, i) => {
-    if (i > 0 && spec.dropout > 0) model.add(tf.layers.dropout({ rate: spec.dropout, seed: spec.seed + i }));
+    // A softmax regression's dropout acts on its input features, as in Keras's transfer-learning recipe.
+    const dropout = spec.dropout > 0 && (i > 0 || spec.hidden.length === 0);
+    const inputShape = i === 0 ? { inputShape: [spec.inputDim] } : {};
+    if (dropout) model.add(tf.layers.dropout({ rate: spec.dropout, seed: spec.seed + i, ...inputShape }));
     model.add(
       tf.layers.dense({
         units,
         activation: i < widths.length - 1 ? 'relu' : 'linear',
         kernelInitializer: tf.initializers.glorotUniform({ seed: spec.seed + 100 + i }),
-        ...(i === 0 ? { inputShape: [spec.inputDim] } : {}),
+        ...(dropout ? {} : inputShape),
         name: i < widths.length - 1 ? `hidden_${i}` : 'logits',
       }),
     );
@@ -34,6 +37,18 @@ export function specFromModel(model: tfTypes.LayersModel): DenseHeadSpec {
   };
 }
 
+/**
+ * tfjs's Dropout draws its mask from `seed` afresh on every call, so a seeded layer drops the same units at every
+ * step and regularises nothing. Moving each seeded Dropout layer's seed on before a training step gives a new mask
+ * per step that a rerun with the same seeds repeats (the seed is in the layer's config, so a checkpoint keeps it).
+ */
+export function nextDropoutMasks(model: tfTypes.LayersModel): void {
+  for (const layer of model.layers) {
+    const seeded = layer as unknown as { seed?: number };
+    if (layer.getClassName() === 'Dropout' && seeded.seed !== undefined) seeded.seed += 1;
+  }
+}
+
 /** Wraps a Layers model whose last layer emits logits. */
 function wrapHead(model: tfTypes.LayersModel, spec: DenseHeadSpec): TrainableHead {
   const optimizer = tf.train.adam(1e-3);
@@ -52,6 +67,7 @@ function wrapHead(model: tfTypes.LayersModel, spec: DenseHeadSpec): TrainableHea
     async trainBatch(x, y, { learningRate, labelSmoothing = 0 }) {
       // Adam keeps its moments across calls; only its step size follows the schedule.
       (optimizer as unknown as { learningRate: number }).learningRate = learningRate;
+      nextDropoutMasks(model);
       const loss = optimizer.minimize(() => {
         const ce = crossEntropy(x, y, true, labelSmoothing);
         if (spec.l2 <= 0) return ce;

@@ -3,7 +3,7 @@ import { HeadstartError } from '../../core/index.js';
 import { HEAD_GROUP } from '../engine.js';
 import type { LayersArtifacts, ModelFiles, ParameterGroup, Pooling, SavedHead, TopSpec, TopState, TopStepOptions, TrainableTop } from '../engine.js';
 import { tf } from './backend.js';
-import { buildHead, loadSavedLayersModel, saveLayersModel, specFromModel } from './head.js';
+import { buildHead, loadSavedLayersModel, nextDropoutMasks, saveLayersModel, specFromModel } from './head.js';
 import { readModelArtifacts } from './model-files.js';
 
 type Layer = tfTypes.layers.Layer;
@@ -186,6 +186,7 @@ function wrapTop(top: LayersModel, head: LayersModel, groups: ParameterGroup[], 
       if (trained.length === 0) throw new HeadstartError('HS_INVALID_OPTION', `No parameter group has a learning rate above 0 (groups: ${groupNames.join(', ')}).`);
       const trainedSet = new Set(trained);
       const variables = trained.flatMap((g) => groupVariables.get(g) ?? []);
+      nextDropoutMasks(head);
       const loss = () =>
         tf.tidy(() => {
           const features = runTop(batch(x, y.length), (g) => batchNorm === 'train' && g !== undefined && trainedSet.has(g));
