@@ -12,14 +12,15 @@ import { loadTextBackbone, textFeatures, textRowId } from '../zoo/index.js';
 import { DEFAULT_TEXT_BACKBONE, textSplitItems } from './feature-stage.js';
 import { learningCurveReport, runLearningCurve, writeLearningCurveReport } from './learning-curve.js';
 import type { CurvePoint, CurveRun } from './learning-curve.js';
-import { trainScratchModel } from './pretrain.js';
+import { TEXT_SCRATCH_DEFAULTS, trainScratchModel } from './pretrain.js';
+import { fitTextSourceEncoding } from './text-source.js';
 import { openFeatureCache, resolveHome, WORKFLOW_OPTION_KEYS } from './shared-options.js';
 import type { WorkflowOptions } from './shared-options.js';
 
 /**
  * How the k labelled product reviews per class are used:
  * - 'word vectors + head': a linear head on GloVe sentence vectors of the target sentences alone;
- * - 'source model frozen': the imdb-trained model's last hidden layer as features, a new linear head;
+ * - 'source model frozen': the imdb-trained text CNN's pooled features, a new linear head;
  * - 'source model fine-tuned': the imdb-trained model, its head retrained and then every layer (fineTune);
  * - 'scratch': bag-of-words logistic regression on the target sentences alone (the negative-transfer baseline);
  * - 'zero-shot': the imdb-trained model as it is, no target label at all (the same for every k).
@@ -41,13 +42,13 @@ export interface SentimentOptions extends WorkflowOptions {
   seeds?: number[];
   /** Amazon sentences per class in the fixed test part; the rest of each class is the train part k is drawn from. @default 250 */
   testPerClass?: number;
-  /** Units of each of the source model's two hidden layers ('mlp'). @default 256 */
+  /** Filters of each of the source model's convolutions ('text-cnn'). @default 64 */
   sourceWidth?: number;
-  /** Maximum epochs of the source model (early stopping on an imdb validation part). @default 60 */
+  /** Maximum epochs of the source model (early stopping on an imdb validation part). @default 40 */
   sourceEpochs?: number;
   /** Unfrozen epochs of the fine-tuned runs. @default 6 */
   fineTuneEpochs?: number;
-  /** The text backbone the sentence vectors come from. @default 'glove-wink-100d' */
+  /** The word vectors the sentence vectors come from, and the source model's embedding starts from. @default 'glove-wink-100d' */
   backbone?: string;
 }
 
@@ -56,7 +57,7 @@ export type SentimentRun = CurveRun<SentimentMethod>;
 /** The imdb-trained source model, measured on its own held-out imdb sentences against the baselines. */
 export interface SentimentSource {
   counts: { train: number; val: number; test: number };
-  /** Test accuracy on imdb of the source model, bag-of-words logistic regression, and a linear head on GloVe vectors. */
+  /** Test accuracy on imdb of the source model (a text CNN), bag-of-words logistic regression, and a linear head on GloVe vectors. */
   testAccuracy: { model: number; bagOfWords: number; wordVectorsHead: number };
   /** 'passed': the source model beat bag-of-words logistic regression on the same split. */
   baselineCheck: 'passed' | 'failed';
@@ -69,6 +70,8 @@ export interface SentimentResult {
   target: { trainPerClass: number; testPerClass: number };
   /** Share of words the backbone did not know, per domain. */
   oovRate: { imdb: number; amazon: number };
+  /** Share of the amazon test sentences' words outside the source model's vocabulary (fitted on imdb): they reach it as one unknown token. */
+  unknownToSource: number;
   runs: SentimentRun[];
   summary: CurvePoint<SentimentMethod>[];
   /** The learning curve's findings, then whether reusing the movie-review model helped at each k. */
@@ -83,8 +86,8 @@ export const SENTIMENT_DEFAULTS = {
   shots: [8, 32, 128, 'all'] as (number | 'all')[],
   seeds: [1, 2, 3],
   testPerClass: 250,
-  sourceWidth: 256,
-  sourceEpochs: 60,
+  sourceWidth: TEXT_SCRATCH_DEFAULTS.width,
+  sourceEpochs: TEXT_SCRATCH_DEFAULTS.epochs,
   fineTuneEpochs: 6,
   backbone: DEFAULT_TEXT_BACKBONE,
 };
@@ -97,11 +100,6 @@ const TARGET_FILE = 'amazon_cells_labelled.txt';
 const SOURCE_SEED = 42;
 const TARGET_SPLIT_SEED = 0;
 const SOURCE_SPLIT = { val: 0.1, test: 0.2 };
-/**
- * The source model's optimiser settings. Of 6 width/step/patience settings tried on two seeds (scratch/text2), this
- * one had the best imdb test and amazon zero-shot accuracy together; smaller steps overfit no less and transferred worse.
- */
-const SOURCE_TRAINING = { learningRate: 0.002, patience: 5 };
 const KNOWN_OPTIONS = [...WORKFLOW_OPTION_KEYS, 'dataDir', 'out', ...Object.keys(SENTIMENT_DEFAULTS)];
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 
@@ -138,8 +136,9 @@ async function bagOfWordsAccuracy(train: TextItem[], test: TextItem[], classes: 
 }
 
 /**
- * Movie reviews to product reviews, as a learning curve: a source model trained on imdb sentences (an 'mlp' on GloVe
- * sentence vectors, checked against bag-of-words logistic regression on imdb), reused on amazon sentences with k
+ * Movie reviews to product reviews, as a learning curve: a source model trained on imdb sentences (a text CNN over an
+ * imdb vocabulary, its embedding started from GloVe, checked against bag-of-words logistic regression on imdb, as
+ * `pretrain` trains one), reused on amazon sentences with k
  * labelled sentences per class (frozen with a new head, fine-tuned, or as it is: zero-shot), against word vectors
  * with a head and bag-of-words logistic regression on the target data alone. Several seeds per point, one fixed
  * amazon test part. Resumable: finished runs are kept in results.json.
@@ -189,8 +188,15 @@ export async function demoSentiment(options: SentimentOptions = {}): Promise<Sen
     const amazonTrain = itemsOf(amazonParts.train.items);
     const amazonTest = itemsOf(amazonParts.test.items);
     const testVectors = vectorsOf(amazonVectors.features, amazonTest);
+    // The source model reads token ids of a vocabulary fitted on its imdb training sentences; amazon's other words
+    // reach it as the unknown token.
+    const encoding = await fitTextSourceEncoding(imdbTrain.map((i) => i.text), { wordVectors: backbone, home });
+    const idsOf = (items: TextItem[]) => encoding.tokens.features(items.map((i) => ({ text: i.text, label: i.label, id: textRowId(i) })), classes);
+    const testIds = idsOf(amazonTest);
+    const unknownToSource = encoding.tokens.unknownRate(amazonTest.map((i) => i.text));
 
-    const config = { ...o, shots, dataDir, trainPerClass, sourceSeed: SOURCE_SEED, targetSplitSeed: TARGET_SPLIT_SEED };
+    const sourceTraining = { ...TEXT_SCRATCH_DEFAULTS, width: o.sourceWidth, epochs: o.sourceEpochs, seed: SOURCE_SEED };
+    const config = { ...o, shots, dataDir, trainPerClass, sourceTraining, targetSplitSeed: TARGET_SPLIT_SEED };
     const sourceFile = path.join(work, 'source.json');
     const stored = await fs.readFile(sourceFile, 'utf8').then((t) => JSON.parse(t) as { config: unknown; source: SentimentSource }, () => undefined);
     let sourceSummary = stored && JSON.stringify(stored.config) === JSON.stringify(config) ? stored.source : undefined;
@@ -198,17 +204,17 @@ export async function demoSentiment(options: SentimentOptions = {}): Promise<Sen
     /** The imdb model, trained on first use in this call; its weights are restored after every fine-tuned run. */
     const sourceModel = async () => {
       if (source) return source;
-      const trainSet = vectorsOf(imdbVectors.features, imdbTrain);
       const trained = await trainScratchModel(
-        { train: trainSet, val: vectorsOf(imdbVectors.features, imdbVal) },
-        { arch: 'mlp', inputShape: [trainSet.dim], width: o.sourceWidth, epochs: o.sourceEpochs, ...SOURCE_TRAINING, seed: SOURCE_SEED, engine, signal: options.signal, onProgress: options.onProgress },
+        { train: idsOf(imdbTrain), val: idsOf(imdbVal) },
+        { ...sourceTraining, inputShape: [encoding.tokens.maxLength], embedding: encoding.embedding, engine, signal: options.signal, onProgress: options.onProgress },
       );
       source = { top: trained.top, weights: trained.top.getWeights() };
       if (!sourceSummary) {
-        const imdbTestVectors = vectorsOf(imdbVectors.features, imdbTest);
-        const model = probabilityAccuracy(await trained.top.predict(imdbTestVectors.values, imdbTestVectors.labels.length), imdbTestVectors.labels, imdbTestVectors.classes.length);
+        const imdbTestIds = idsOf(imdbTest);
+        const model = probabilityAccuracy(await trained.top.predict(imdbTestIds.values, imdbTestIds.labels.length), imdbTestIds.labels, classes.length);
         const bagOfWords = await bagOfWordsAccuracy(imdbTrain, imdbTest, classes, { engine, seed: SOURCE_SEED, val: imdbVal });
-        const { head } = await trainHead(trainSet, { kind: 'linear', seed: SOURCE_SEED, engine, val: vectorsOf(imdbVectors.features, imdbVal) });
+        const imdbTestVectors = vectorsOf(imdbVectors.features, imdbTest);
+        const { head } = await trainHead(vectorsOf(imdbVectors.features, imdbTrain), { kind: 'linear', seed: SOURCE_SEED, engine, val: vectorsOf(imdbVectors.features, imdbVal) });
         const wordVectorsHead = probabilityAccuracy(await head.predict(imdbTestVectors.values, imdbTestVectors.labels.length), imdbTestVectors.labels, imdbTestVectors.classes.length);
         head.dispose();
         sourceSummary = {
@@ -247,10 +253,11 @@ export async function demoSentiment(options: SentimentOptions = {}): Promise<Sen
           }
         }
         const { top, weights } = await sourceModel();
-        if (method === 'zero-shot') return probabilityAccuracy(await top.predict(testVectors.values, testVectors.labels.length), testVectors.labels, testVectors.classes.length);
+        if (method === 'zero-shot') return probabilityAccuracy(await top.predict(testIds.values, testIds.labels.length), testIds.labels, classes.length);
+        const trainIds = idsOf(items);
         if (method === 'source model frozen') {
-          testHidden ??= await hidden(top, testVectors);
-          const { head } = await trainHead(await hidden(top, trainVectors), { kind: 'linear', seed, engine });
+          testHidden ??= await hidden(top, testIds);
+          const { head } = await trainHead(await hidden(top, trainIds), { kind: 'linear', seed, engine });
           try {
             return probabilityAccuracy(await head.predict(testHidden.values, testHidden.labels.length), testHidden.labels, testHidden.classes.length);
           } finally {
@@ -258,8 +265,8 @@ export async function demoSentiment(options: SentimentOptions = {}): Promise<Sen
           }
         }
         try {
-          await fineTune(top, { train: trainVectors }, { epochs: o.fineTuneEpochs, seed, engine, signal: options.signal });
-          return probabilityAccuracy(await top.predict(testVectors.values, testVectors.labels.length), testVectors.labels, testVectors.classes.length);
+          await fineTune(top, { train: trainIds }, { epochs: o.fineTuneEpochs, seed, engine, signal: options.signal });
+          return probabilityAccuracy(await top.predict(testIds.values, testIds.labels.length), testIds.labels, classes.length);
         } finally {
           top.setWeights(weights);
         }
@@ -291,7 +298,7 @@ export async function demoSentiment(options: SentimentOptions = {}): Promise<Sen
         tables: [
           {
             title: `Source model against its baselines (imdb test part, ${summaryOfSource.counts.test} sentences)`,
-            header: ['source model (mlp on GloVe vectors)', 'bag-of-words logistic regression', 'linear head on GloVe vectors', 'baseline check'],
+            header: ['source model (text CNN)', 'bag-of-words logistic regression', 'linear head on GloVe vectors', 'baseline check'],
             rows: [[pct(s.model), pct(s.bagOfWords), pct(s.wordVectorsHead), summaryOfSource.baselineCheck]],
           },
         ],
@@ -299,17 +306,21 @@ export async function demoSentiment(options: SentimentOptions = {}): Promise<Sen
           data: dataDir,
           'text backbone': `${backbone.card.id} (${backbone.pooling} pooling, ${backbone.dim}-d)`,
           'words unknown to the backbone': `imdb ${pct(oovRate.imdb)}, amazon ${pct(oovRate.amazon)}`,
-          'source model': `mlp, 2 x ${o.sourceWidth} units, Adam ${SOURCE_TRAINING.learningRate}, ${summaryOfSource.epochs} epochs (early stopping, patience ${SOURCE_TRAINING.patience}), seed ${SOURCE_SEED}`,
+          'source model': `text-cnn, ${o.sourceWidth} filters of 3, 4 and 5 tokens over a ${encoding.embedding.rows} x ${encoding.embedding.dim} embedding ` +
+            `started from ${backbone.card.id} (${encoding.input.wordsWithVectors} words had a vector), dropout ${sourceTraining.dropout}, Adam ${sourceTraining.learningRate}, ` +
+            `${summaryOfSource.epochs} epochs (early stopping, patience ${sourceTraining.patience}), seed ${SOURCE_SEED}`,
+          'amazon test words unknown to the source model': pct(unknownToSource),
           'fine-tuned runs': `head on the frozen model, then ${o.fineTuneEpochs} epochs with every layer training (fineTune defaults)`,
           'runs resumed from an earlier call': curve.resumedRuns,
         },
       }),
-      { config, source: summaryOfSource, oovRate, runs: curve.runs, summary: curve.summary, verdict },
+      { config, source: summaryOfSource, oovRate, unknownToSource, runs: curve.runs, summary: curve.summary, verdict },
     );
     return {
       source: summaryOfSource,
       target: { trainPerClass, testPerClass: o.testPerClass },
       oovRate,
+      unknownToSource,
       runs: curve.runs,
       summary: curve.summary,
       verdict,

@@ -5,7 +5,7 @@ import { HeadstartError, invalidChoice, invalidOption, rejectUnknownKeys } from 
 import { BagOfWords, decodeImageSet, detectDatasetKind, extractMfccStats, loadAudioDataset, loadImageDataset, loadTextDataset, selectFeatureRows, splitDataset } from '../data/index.js';
 import type { AudioFeatureSpec, AudioLabelSource, BadFilePolicy, FeatureSet, InputSpec, SkippedFile, SplitFractions } from '../data/index.js';
 import { ARCHITECTURES, buildArchitecture, createEngine } from '../engines/index.js';
-import type { ArchitectureName, Engine, TrainableTop } from '../engines/index.js';
+import type { ArchitectureName, ArchitectureOptions, Engine, TrainableTop } from '../engines/index.js';
 import { argmaxRows, computeMetrics } from '../evaluate/index.js';
 import type { ClassificationMetrics } from '../evaluate/index.js';
 import { fineTune } from '../finetune/index.js';
@@ -13,11 +13,13 @@ import type { FineTuneResult } from '../finetune/index.js';
 import { trainHead } from '../heads/index.js';
 import type { EpochRecord } from '../heads/index.js';
 import { renderHtmlReport } from '../report/index.js';
-import { loadTextBackbone, registerBackbone, textFeatures, textRowId } from '../zoo/index.js';
+import { registerBackbone, textRowId } from '../zoo/index.js';
 import type { InstalledBackbone, SourceTraining } from '../zoo/index.js';
 import { logMelRows } from './audio-source.js';
 import { badRowsAsSkipped, DEFAULT_TEXT_BACKBONE, textSplitItems } from './feature-stage.js';
 import { saveSourceModel } from './source-model.js';
+import { fitTextSourceEncoding } from './text-source.js';
+import type { TextSourceInput } from './text-source.js';
 import { resolveHome, WORKFLOW_OPTION_KEYS } from './shared-options.js';
 import type { WorkflowOptions } from './shared-options.js';
 
@@ -39,9 +41,21 @@ export interface ScratchTrainingOptions {
   patience?: number;
   /** Seeds initialisation, split and batch order. @default 42 */
   seed?: number;
+  /** Dropout rate before the classifier. @default 0 */
+  dropout?: number;
+  /** Epochs the classifier trains alone on the random network's features before every layer trains; 0 trains every layer from the first epoch. @default 5 */
+  headEpochs?: number;
 }
 
-export const SCRATCH_DEFAULTS = { arch: 'small-cnn' as ArchitectureName, size: 28, width: 16, epochs: 15, batchSize: 32, learningRate: 0.002, patience: 3, seed: 42 };
+export const SCRATCH_DEFAULTS = { arch: 'small-cnn' as ArchitectureName, size: 28, width: 16, epochs: 15, batchSize: 32, learningRate: 0.002, patience: 3, seed: 42, dropout: 0, headEpochs: 5 };
+
+/**
+ * What a text source model trains with where the caller gives nothing: a 'text-cnn', every layer from the first
+ * epoch. On five imdb splits (200 test sentences each) it scored 0.811 on average against 0.781 for bag-of-words
+ * logistic regression. With the images' 5-epoch head warm-up, the first whole-network epoch's loss spike made early
+ * stopping keep the head on random features on two of five splits (0.59 and 0.69).
+ */
+export const TEXT_SCRATCH_DEFAULTS = { ...SCRATCH_DEFAULTS, arch: 'text-cnn' as ArchitectureName, width: 64, epochs: 40, learningRate: 0.002, patience: 4, dropout: 0.3, headEpochs: 0 };
 
 export interface PretrainOptions extends WorkflowOptions, ScratchTrainingOptions {
   /**
@@ -59,6 +73,11 @@ export interface PretrainOptions extends WorkflowOptions, ScratchTrainingOptions
   force?: boolean;
   /** Continue an interrupted run from its checkpoint. @default false */
   resume?: boolean;
+  /**
+   * Text only: the word-vector backbone the network's embedding table starts from, or false for small random values.
+   * @default 'glove-wink-100d'
+   */
+  wordVectors?: string | false;
 }
 
 export interface PretrainResult {
@@ -73,6 +92,8 @@ export interface PretrainResult {
   modelDir: string;
   baselineCheck: 'passed' | 'forced' | 'failed';
   testAccuracy: SourceTraining['testAccuracy'];
+  /** What the softmax-regression baseline read: 'pixels', 'mean and std MFCCs' or 'bag of words'. */
+  baselineInput: string;
   metrics: ClassificationMetrics;
   history: EpochRecord[];
   /** The run folder: report.html, and the checkpoint while unfinished. */
@@ -82,10 +103,7 @@ export interface PretrainResult {
   durationMs: number;
 }
 
-const KNOWN_OPTIONS = [...WORKFLOW_OPTION_KEYS, ...Object.keys(SCRATCH_DEFAULTS), 'data', 'labelFrom', 'out', 'split', 'force', 'resume'];
-
-/** Units of each dense layer of a text source model (the MLP on 100-d word-vector sentences). */
-const TEXT_MLP_WIDTH = 64;
+const KNOWN_OPTIONS = [...WORKFLOW_OPTION_KEYS, ...Object.keys(SCRATCH_DEFAULTS), 'data', 'labelFrom', 'out', 'split', 'force', 'resume', 'wordVectors'];
 
 /** Epochs for training from scratch on `examples` rows: small sets get more epochs, so every run takes about 3,000 example-steps (15 to 300 epochs). */
 export function scratchEpochsFor(examples: number): number {
@@ -97,13 +115,15 @@ export function scratchInputSpec(size: number): InputSpec {
   return { height: size, width: size, channelOrder: 'rgb', resize: 'stretch', mean: [0, 0, 0], std: [255, 255, 255] };
 }
 
-function resolveScratch(options: ScratchTrainingOptions): typeof SCRATCH_DEFAULTS {
-  const o = { ...SCRATCH_DEFAULTS, ...Object.fromEntries(Object.entries(options).filter(([k, v]) => k in SCRATCH_DEFAULTS && v !== undefined)) };
+function resolveScratch(options: ScratchTrainingOptions, defaults = SCRATCH_DEFAULTS): typeof SCRATCH_DEFAULTS {
+  const o = { ...defaults, ...Object.fromEntries(Object.entries(options).filter(([k, v]) => k in SCRATCH_DEFAULTS && v !== undefined)) };
   if (!ARCHITECTURES.includes(o.arch)) throw invalidChoice('arch', o.arch, ARCHITECTURES);
+  if (!Number.isInteger(o.headEpochs) || o.headEpochs < 0) throw invalidOption(`Expected headEpochs to be a whole number. Received: ${String(o.headEpochs)}.`);
   for (const key of ['size', 'width', 'epochs', 'batchSize', 'patience'] as const) {
     if (!Number.isInteger(o[key]) || o[key] < 1) throw invalidOption(`Expected ${key} to be a positive integer. Received: ${String(o[key])}.`);
   }
   if (!(o.learningRate > 0)) throw invalidOption(`Expected learningRate to be above 0. Received: ${String(o.learningRate)}.`);
+  if (!(o.dropout >= 0 && o.dropout < 1)) throw invalidOption(`Expected dropout in [0, 1). Received: ${String(o.dropout)}.`);
   return o;
 }
 
@@ -123,8 +143,10 @@ export async function trainScratchModel(
   data: { train: FeatureSet; val?: FeatureSet },
   options: ScratchTrainingOptions & {
     engine: Engine;
-    /** One row's shape, e.g. [frames, mels, 1] for log-mel spectrograms or [100] for feature vectors. @default square RGB images of `size` */
+    /** One row's shape, e.g. [frames, mels, 1] for log-mel spectrograms or [64] token ids. @default square RGB images of `size` */
     inputShape?: number[];
+    /** The embedding table of a 'text-cnn' (token ids in). */
+    embedding?: ArchitectureOptions['embedding'];
     checkpointDir?: string;
     resume?: boolean;
     signal?: AbortSignal;
@@ -136,11 +158,11 @@ export async function trainScratchModel(
   if (inputShape.reduce((a, b) => a * b, 1) !== data.train.dim) {
     throw invalidOption(`Expected rows of ${inputShape.join('x')} values for input shape [${inputShape.join(', ')}]; the data has ${data.train.dim} per row.`);
   }
-  const built = await buildArchitecture(o.arch, { inputShape, width: o.width, seed: o.seed });
+  const built = await buildArchitecture(o.arch, { inputShape, width: o.width, seed: o.seed, ...(options.embedding ? { embedding: options.embedding } : {}) });
   const top = await options.engine.createTop({
     model: built.artifacts,
     pooling: o.arch === 'small-cnn' ? 'avg' : 'flatten',
-    head: { classes: data.train.classes.length, hidden: [], dropout: 0, l2: 0, seed: o.seed },
+    head: { classes: data.train.classes.length, hidden: [], dropout: o.dropout, l2: 0, seed: o.seed },
     groups: built.blocks.map((b) => ({ name: b.name, layers: b.layers })),
     batchNorm: 'train',
   });
@@ -152,8 +174,9 @@ export async function trainScratchModel(
       batchSize: o.batchSize,
       patience: o.patience,
       seed: o.seed,
-      // The head phase on random features is a short warm start; the network then trains as a whole.
-      head: { epochs: 5 },
+      // The head phase on random features is a short warm start; the network then trains as a whole. Without it
+      // ('keep': the head as initialised), every layer trains from the first epoch.
+      ...(o.headEpochs > 0 ? { head: { epochs: o.headEpochs } } : { headStart: 'keep' as const }),
       engine: options.engine,
       ...(options.checkpointDir ? { checkpointDir: options.checkpointDir, resume: options.resume ?? false, resumeKey: { arch: o.arch, size: o.size, width: o.width } } : {}),
       signal: options.signal,
@@ -191,43 +214,46 @@ interface SourceData {
   baselineInput: string;
   /** The model's input shape (undefined: square RGB images of `size`). */
   inputShape?: number[];
-  /** Images: the pixel spec the zoo card stores; audio: the log-mel spec; text: the text backbone the vectors come from. */
-  input: { image: InputSpec } | { audio: AudioFeatureSpec } | { text: { backbone: string; pooling: string } };
+  /** The model's input in words, for reports. */
+  inputDescription: string;
+  /** Images: the pixel spec the zoo card stores; audio: the log-mel spec; text: the tokenizer and word vectors. */
+  input: { image: InputSpec } | { audio: AudioFeatureSpec } | { text: TextSourceInput };
+  /** Text: the 'text-cnn' embedding table. */
+  embedding?: ArchitectureOptions['embedding'];
   skipped: SkippedFile[];
 }
 
 /**
- * Text: sentence vectors of the default text backbone for the network (an MLP), and bag-of-words rows, with the
- * vocabulary of the training part only, for the baseline (logistic regression, the issue's check).
+ * Text: token ids of a vocabulary fitted on the training part for the network (a 'text-cnn' whose embedding starts from
+ * word vectors), and bag-of-words rows of the same training vocabulary for the baseline (logistic regression, the
+ * issue's check).
  */
 async function loadTextSourceData(options: PretrainOptions, seed: number, onBadFile: BadFilePolicy): Promise<SourceData> {
   const text = await loadTextDataset(options.data, { onBadRow: onBadFile });
   const parts = splitDataset(textSplitItems(text), { fractions: options.split ?? { val: 0.1, test: 0.1 }, seed });
   if (parts.test.items.length === 0) throw invalidOption('pretrain needs a test part for the baseline check: raise split.test above 0.');
-  const backbone = await loadTextBackbone(DEFAULT_TEXT_BACKBONE, { home: resolveHome(options), onProgress: options.onProgress });
-  try {
-    const { features } = await textFeatures(text, backbone, { signal: options.signal, onProgress: options.onProgress });
-    const rows = text.items.map((i) => ({ text: i.text, label: i.label, id: textRowId(i) }));
-    const inTrain = new Set(parts.train.items.map((i) => i.path));
-    const bagOfWords = BagOfWords.fit(rows.filter((r) => inTrain.has(r.id)).map((r) => r.text)).features(rows, text.classes);
-    const select = (set: FeatureSet) => ({
-      train: selectFeatureRows(set, parts.train.items.map((i) => i.path)),
-      val: selectFeatureRows(set, parts.val.items.map((i) => i.path)),
-      test: selectFeatureRows(set, parts.test.items.map((i) => i.path)),
-    });
-    return {
-      kind: 'text',
-      classes: text.classes,
-      model: select(features),
-      baseline: select(bagOfWords),
-      baselineInput: 'bag of words',
-      inputShape: [features.dim],
-      input: { text: { backbone: backbone.card.id, pooling: backbone.pooling } },
-      skipped: badRowsAsSkipped(text.badRows),
-    };
-  } finally {
-    await backbone.dispose();
-  }
+  const rows = text.items.map((i) => ({ text: i.text, label: i.label, id: textRowId(i) }));
+  const inTrain = new Set(parts.train.items.map((i) => i.path));
+  const trainTexts = rows.filter((r) => inTrain.has(r.id)).map((r) => r.text);
+  const encoding = await fitTextSourceEncoding(trainTexts, { wordVectors: options.wordVectors ?? DEFAULT_TEXT_BACKBONE, home: resolveHome(options), onProgress: options.onProgress });
+  const select = (set: FeatureSet) => ({
+    train: selectFeatureRows(set, parts.train.items.map((i) => i.path)),
+    val: selectFeatureRows(set, parts.val.items.map((i) => i.path)),
+    test: selectFeatureRows(set, parts.test.items.map((i) => i.path)),
+  });
+  return {
+    kind: 'text',
+    classes: text.classes,
+    model: select(encoding.tokens.features(rows, text.classes)),
+    baseline: select(BagOfWords.fit(trainTexts).features(rows, text.classes)),
+    baselineInput: 'bag of words',
+    inputShape: [encoding.tokens.maxLength],
+    inputDescription: `${encoding.tokens.maxLength} token ids, a ${encoding.embedding.rows} x ${encoding.embedding.dim} embedding ` +
+      (encoding.input.wordVectors ? `started from ${encoding.input.wordVectors} (${encoding.input.wordsWithVectors} words had a vector)` : 'started from random values'),
+    input: { text: encoding.input },
+    embedding: encoding.embedding,
+    skipped: badRowsAsSkipped(text.badRows),
+  };
 }
 
 /**
@@ -252,7 +278,7 @@ async function loadSourceData(options: PretrainOptions, size: number, seed: numb
     const spec = scratchInputSpec(size);
     const { set, skipped } = await decodeImageSet(all, spec, progress);
     const pixels = select(set);
-    return { kind: 'image', classes: all.classes, model: pixels, baseline: pixels, baselineInput: 'pixels', input: { image: spec }, skipped };
+    return { kind: 'image', classes: all.classes, model: pixels, baseline: pixels, baselineInput: 'pixels', inputDescription: `${size}x${size} pixels`, input: { image: spec }, skipped };
   }
   const logMel = await logMelRows(audio, progress);
   // The baseline reads the clips with the default MFCC settings, with which the FSDD baseline was measured.
@@ -264,6 +290,7 @@ async function loadSourceData(options: PretrainOptions, size: number, seed: numb
     baseline: select(mfcc.features),
     baselineInput: 'mean and std MFCCs',
     inputShape: logMel.inputShape,
+    inputDescription: `${logMel.inputShape.join('x')} log-mel`,
     input: { audio: logMel.spec },
     skipped: [...audio.skipped, ...logMel.skipped],
   };
@@ -276,7 +303,7 @@ async function loadSourceData(options: PretrainOptions, size: number, seed: numb
  */
 export async function pretrain(options: PretrainOptions): Promise<PretrainResult> {
   rejectUnknownKeys('pretrain', options, KNOWN_OPTIONS);
-  if (!options.data) throw invalidOption('pretrain needs data: a labelled image or audio folder or manifest of the source task.');
+  if (!options.data) throw invalidOption('pretrain needs data: a labelled image or audio folder or manifest, or a text dataset, of the source task.');
   if (!options.out || !/^[a-z0-9][a-z0-9-]*$/.test(options.out)) {
     throw invalidOption(`pretrain needs out: the zoo id to publish under, lower-case letters, digits and dashes. Received: '${String(options.out)}'.`);
   }
@@ -286,6 +313,8 @@ export async function pretrain(options: PretrainOptions): Promise<PretrainResult
   const runDir = path.join(home, 'pretrain', options.out);
   const source = await loadSourceData(options, o.size, o.seed, options.onBadFile ?? 'skip');
   const { classes, skipped, model: { train, val, test } } = source;
+  // Text rows are token ids: a text-cnn reads them, however `arch` defaults for images.
+  const net = source.kind === 'text' ? { ...resolveScratch(options, TEXT_SCRATCH_DEFAULTS), arch: 'text-cnn' as const } : o;
 
   const ownsEngine = options.engine === undefined;
   const engine = options.engine ?? createEngine();
@@ -294,8 +323,7 @@ export async function pretrain(options: PretrainOptions): Promise<PretrainResult
     const baselines = await baselineAccuracies(source.baseline.train, source.baseline.val, source.baseline.test, engine, o.seed);
     model = await trainScratchModel(
       { train, ...(val.labels.length > 0 ? { val } : {}) },
-      // Text rows are sentence vectors: an MLP reads them, however `arch` defaults for images.
-      { ...o, ...(source.kind === 'text' ? { arch: 'mlp' as const, width: options.width ?? TEXT_MLP_WIDTH } : {}), ...(source.inputShape ? { inputShape: source.inputShape } : {}), engine, checkpointDir: path.join(runDir, 'checkpoint'), resume: options.resume ?? false, signal: options.signal, onProgress: options.onProgress },
+      { ...net, ...(source.embedding ? { embedding: source.embedding } : {}), ...(source.inputShape ? { inputShape: source.inputShape } : {}), engine, checkpointDir: path.join(runDir, 'checkpoint'), resume: options.resume ?? false, signal: options.signal, onProgress: options.onProgress },
     );
     if (model.training.interrupted) throw new HeadstartError('HS_ABORTED', `pretrain was interrupted; run it again with resume to continue from ${runDir}.`);
     const predicted = argmaxRows(await model.top.predict(test.values, test.labels.length), classes.length);
@@ -311,15 +339,18 @@ export async function pretrain(options: PretrainOptions): Promise<PretrainResult
         (baselineCheck === 'forced' ? ' Published anyway with --force; its card says so.' : ' Not published: a source model must beat them (pass --force to publish anyway).'),
     ];
     const report = renderHtmlReport({
-      title: `Source model ${options.out}: ${o.arch} trained from scratch`,
+      title: `Source model ${options.out}: ${net.arch} trained from scratch`,
       metrics,
       classes: classes,
       history,
-      phases: [{ name: 'head on random features', firstEpoch: 1, lastEpoch: offset }, { name: 'whole network', firstEpoch: offset + 1, lastEpoch: history.length }],
+      phases: [
+        ...(offset > 0 ? [{ name: 'head on random features', firstEpoch: 1, lastEpoch: offset }] : []),
+        { name: 'whole network', firstEpoch: offset + 1, lastEpoch: history.length },
+      ],
       facts: {
         data: path.resolve(options.data),
-        [`${source.kind === 'image' ? 'images' : 'clips'} train / val / test`]: `${train.labels.length} / ${val.labels.length} / ${test.labels.length}`,
-        architecture: `${o.arch}, width ${o.width}, input ${source.inputShape ? `${source.inputShape.join('x')} log-mel` : `${o.size}x${o.size}`}`,
+        [`${{ image: 'images', audio: 'clips', text: 'texts' }[source.kind]} train / val / test`]: `${train.labels.length} / ${val.labels.length} / ${test.labels.length}`,
+        architecture: `${net.arch}, width ${net.width}, input ${source.inputDescription}`,
         'test accuracy: source model': percent(metrics.accuracy),
         'test accuracy: majority class': percent(baselines.majorityClass),
         [`test accuracy: softmax regression on ${source.baselineInput}`]: percent(baselines.softmaxRegression),
@@ -336,7 +367,7 @@ export async function pretrain(options: PretrainOptions): Promise<PretrainResult
       data: path.resolve(options.data),
       classes: classes,
       counts: { train: train.labels.length, val: val.labels.length, test: test.labels.length },
-      architecture: `${o.arch} (width ${o.width})`,
+      architecture: `${net.arch} (width ${net.width})`,
       testAccuracy,
       baselineCheck: baselineCheck === 'failed' ? 'forced' : baselineCheck,
       epochs: model.training.history.length,
@@ -353,7 +384,7 @@ export async function pretrain(options: PretrainOptions): Promise<PretrainResult
       unpublishedReason ??= `zoo model cards describe image inputs only; the audio model is kept in ${modelDir}`;
     } else if ('text' in source.input) {
       await saveSourceModel(modelDir, model.top, { sourceTraining, text: source.input.text });
-      unpublishedReason ??= `the zoo's text entries hold text backbones (word vectors, sentence encoders), not networks on their vectors; the text model is kept in ${modelDir}`;
+      unpublishedReason ??= `the zoo's text entries hold text backbones (word vectors, sentence encoders), not networks over a tokenizer of their own; the text model is kept in ${modelDir}`;
     } else {
       await saveSourceModel(modelDir, model.top, { sourceTraining, input: source.input.image });
       if (baselineCheck !== 'failed') await publish(options.out, model, sourceTraining, source.input.image, { home, engine, report });
@@ -367,6 +398,7 @@ export async function pretrain(options: PretrainOptions): Promise<PretrainResult
       modelDir,
       baselineCheck,
       testAccuracy,
+      baselineInput: source.baselineInput,
       metrics,
       history,
       runDir,

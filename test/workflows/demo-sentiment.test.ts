@@ -25,21 +25,24 @@ describe('demo sentiment', () => {
     expect(first.runs.every((r) => r.shots === 8 && r.seed === 1)).toBe(true);
     expect(first.summary).toHaveLength(SENTIMENT_METHODS.length);
     expect(first.target).toEqual({ trainPerClass: 250, testPerClass: 250 });
-    // Measured at k=8, seed 1: word vectors + head 0.636, scratch 0.610, zero-shot 0.73; chance is 0.5.
+    // Measured at k=8, seed 1: word vectors + head 0.636, imdb model frozen 0.682, fine-tuned 0.664, scratch 0.610,
+    // zero-shot 0.756; chance is 0.5.
     const acc = (m: string) => first.runs.find((r) => r.method === m)?.accuracy ?? 0;
-    for (const m of SENTIMENT_METHODS) expect(acc(m), m).toBeGreaterThan(0.5);
-    expect(acc('zero-shot')).toBeGreaterThan(0.68);
+    for (const m of SENTIMENT_METHODS) expect(acc(m), m).toBeGreaterThan(0.55);
+    expect(acc('zero-shot')).toBeGreaterThan(0.72);
+    expect(acc('zero-shot')).toBeGreaterThan(acc('word vectors + head'));
+    expect(first.unknownToSource).toBeGreaterThan(0.1);
     expect(first.verdict.some((v) => v.startsWith('k=8: reusing the imdb model'))).toBe(true);
   });
 
   it('checks the imdb source model against bag-of-words logistic regression', () => {
     const s = first.source;
     expect(s.counts).toEqual({ train: 700, val: 100, test: 200 });
-    // Measured: source model 0.79, bag-of-words 0.765, linear head on GloVe 0.775 (200 imdb test sentences).
-    expect(s.testAccuracy.model).toBeGreaterThan(0.74);
+    // Measured: text CNN 0.81, bag-of-words 0.765, linear head on GloVe 0.775 (200 imdb test sentences).
+    expect(s.testAccuracy.model).toBeGreaterThan(0.78);
     expect(s.testAccuracy.bagOfWords).toBeGreaterThan(0.72);
     expect(s.testAccuracy.wordVectorsHead).toBeGreaterThan(0.74);
-    expect(s.baselineCheck).toBe(s.testAccuracy.model > s.testAccuracy.bagOfWords ? 'passed' : 'failed');
+    expect(s.baselineCheck).toBe('passed');
     expect(first.oovRate.amazon).toBeGreaterThan(0.03);
   });
 

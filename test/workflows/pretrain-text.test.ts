@@ -1,30 +1,41 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
-import { loadSourceModel, pretrain, createEngine } from '../../src/index.js';
+import { TokenIds, createEngine, loadSourceModel, pretrain } from '../../src/index.js';
+import type { TextSourceInput } from '../../src/index.js';
 import { SENTIMENT } from '../paths.js';
 
 describe('pretrain on text', () => {
-  it('trains an MLP on imdb sentence vectors, checks it against bag-of-words logistic regression, and keeps the model', async () => {
+  it('trains a text CNN over its own imdb tokenizer that beats bag-of-words logistic regression, and keeps the model', async () => {
     const home = inject('sharedHome');
-    const result = await pretrain({ data: path.join(SENTIMENT, 'imdb_labelled.txt'), out: 'imdb-source', home, split: { val: 0.1, test: 0.2 }, seed: 3, width: 256, epochs: 60, patience: 5 });
+    const result = await pretrain({ data: path.join(SENTIMENT, 'imdb_labelled.txt'), out: 'imdb-source', home, split: { val: 0.1, test: 0.2 } });
     expect(result.kind).toBe('text');
+    expect(result.baselineInput).toBe('bag of words');
     const a = result.testAccuracy;
-    // Measured on 200 imdb test sentences, split seeds 1-3: the MLP 0.765, 0.765, 0.81; bag-of-words LR 0.77, 0.785,
-    // 0.775. The two are within noise of each other, so only the check's consistency is asserted, not its outcome.
-    expect(a.model).toBeGreaterThan(0.7);
-    expect(a.softmaxRegression).toBeGreaterThan(0.7);
+    // Measured on these 200 imdb test sentences (split seed 42): text CNN 0.81, bag-of-words LR 0.765. Over split
+    // seeds 42 and 1-4 the CNN won 4 of 5 (mean 0.811 vs 0.781); started from random vectors it won 2 (0.777).
+    expect(a.model).toBeGreaterThan(0.78);
+    expect(a.softmaxRegression).toBeGreaterThan(0.72);
     expect(a.majorityClass).toBeCloseTo(0.5, 1);
-    expect(result.baselineCheck).toBe(a.model > Math.max(a.majorityClass, a.softmaxRegression) ? 'passed' : 'failed');
+    expect(result.baselineCheck).toBe('passed');
     expect(result.published).toBe(false);
-    expect(result.unpublishedReason).toMatch(/text model is kept|does not beat/);
-    // The kept model reloads and reads 100-d sentence vectors.
-    const info = JSON.parse(await fs.readFile(path.join(result.modelDir, 'source.json'), 'utf8')) as { text: { backbone: string } };
-    expect(info.text.backbone).toBe('glove-wink-100d');
+    expect(result.unpublishedReason).toMatch(/text model is kept/);
+    // The kept model carries its tokenizer and reloads reading 64 token ids.
+    const info = JSON.parse(await fs.readFile(path.join(result.modelDir, 'source.json'), 'utf8')) as { text: TextSourceInput };
+    expect(info.text.wordVectors).toBe('glove-wink-100d');
+    expect(info.text.wordsWithVectors).toBeGreaterThan(0.9 * (info.text.tokenizer.vocabulary.length - 2));
+    const tokens = TokenIds.fromJSON(info.text.tokenizer, 'source.json');
     const engine = createEngine();
     const top = await loadSourceModel(result.modelDir, engine);
-    expect(top.inputShape).toEqual([100]);
-    top.dispose();
-    await engine.dispose();
+    try {
+      expect(top.inputShape).toEqual([tokens.maxLength]);
+      const probabilities = await top.predict(tokens.encode(['A wonderful, moving film.', 'A boring waste of time.']), 2);
+      // Classes are ['0', '1']: column 1 is positive.
+      expect(probabilities[1]).toBeGreaterThan(0.5);
+      expect(probabilities[3]).toBeLessThan(0.5);
+    } finally {
+      top.dispose();
+      await engine.dispose();
+    }
   });
 });

@@ -11,6 +11,7 @@ function sentimentSummary(result: SentimentResult): string {
   return [
     `Source model on imdb test sentences: ${percent(a.model)} (bag-of-words logistic regression ${percent(a.bagOfWords)}, ` +
       `linear head on word vectors ${percent(a.wordVectorsHead)}; baseline check ${result.source.baselineCheck}).`,
+    `Amazon test words outside the source model's imdb vocabulary: ${percent(result.unknownToSource)}.`,
     '',
     `Accuracy on ${result.target.testPerClass * 2} amazon test sentences, mean over seeds (min-max):`,
     curveTables(result.summary, SENTIMENT_METHODS, { kLabel: (k) => (k === result.target.trainPerClass ? `${k} (all)` : String(k)) }),
@@ -35,7 +36,7 @@ export const demoSentimentCommand = defineCommand({
   name: 'demo sentiment',
   summary: 'Movie reviews to product reviews: an imdb-trained sentiment model reused on amazon sentences, as a learning curve.',
   description:
-    'Trains a source model (an mlp on GloVe sentence vectors) on imdb sentences and checks it against bag-of-words logistic ' +
+    'Trains a source model (a text CNN over an imdb vocabulary, its embedding started from GloVe) on imdb sentences and checks it against bag-of-words logistic ' +
     'regression, then learns amazon product-review sentiment from k labelled sentences per class five ways: word vectors with ' +
     'a head, the source model frozen with a new head, fine-tuned, bag-of-words logistic regression from scratch, and the ' +
     'source model as it is (zero-shot), over several seeds on one fixed amazon test part. Resumable: run it again after an ' +

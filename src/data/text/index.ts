@@ -11,3 +11,6 @@ export { WordPieceTokenizer } from './wordpiece-tokenizer.js';
 export type { EncodedBatch, Encoding } from './wordpiece-tokenizer.js';
 export { BagOfWords } from './bag-of-words.js';
 export type { FitBagOfWordsOptions } from './bag-of-words.js';
+export { TokenIds, PAD_TOKEN, UNKNOWN_TOKEN } from './token-ids.js';
+export type { FitTokenIdsOptions, TokenIdsJson } from './token-ids.js';
+export type { FitVocabularyOptions } from './vocabulary.js';

@@ -6,18 +6,31 @@ import { saveLayersModel } from './head.js';
 
 /**
  * Networks headstart trains from scratch as source models. 'small-cnn': three blocks of two 3x3 convolutions (ReLU)
- * each, max-pooled between blocks, for 28 to 96 px inputs; 'mlp': dense ReLU layers for feature or tabular input.
+ * each, max-pooled between blocks, for 28 to 96 px inputs; 'mlp': dense ReLU layers for feature or tabular input;
+ * 'text-cnn': token ids through an embedding, then 1-D convolutions 3, 4 and 5 tokens wide (ReLU), each max-pooled
+ * over the text and concatenated (Kim 2014, "Convolutional Neural Networks for Sentence Classification").
  */
-export type ArchitectureName = 'small-cnn' | 'mlp';
-export const ARCHITECTURES: readonly ArchitectureName[] = ['small-cnn', 'mlp'];
+export type ArchitectureName = 'small-cnn' | 'mlp' | 'text-cnn';
+export const ARCHITECTURES: readonly ArchitectureName[] = ['small-cnn', 'mlp', 'text-cnn'];
+
+/** Widths in tokens of the text-cnn's convolutions. */
+const TEXT_CNN_WINDOWS = [3, 4, 5];
 
 export interface ArchitectureOptions {
-  /** One example's shape: [height, width, channels] for 'small-cnn', [features] for 'mlp'. */
+  /** One example's shape: [height, width, channels] for 'small-cnn', [features] for 'mlp', [tokens] for 'text-cnn'. */
   inputShape: number[];
-  /** Channels of the first block (doubled per block) or units of each dense layer. @default 32 for 'small-cnn', 256 for 'mlp' */
+  /**
+   * Channels of the first block (doubled per block), units of each dense layer, or filters of each convolution.
+   * @default 32 for 'small-cnn', 256 for 'mlp', 64 for 'text-cnn'
+   */
   width?: number;
   /** Blocks of 'small-cnn' or dense layers of 'mlp'. @default 3 for 'small-cnn', 2 for 'mlp' */
   depth?: number;
+  /**
+   * 'text-cnn' only: the embedding table, `rows` token ids of `dim` values, starting from `initial` (rows x dim, e.g.
+   * pretrained word vectors) or, without it, from small random values.
+   */
+  embedding?: { rows: number; dim: number; initial?: Float32Array };
   /** Seeds every initialiser. */
   seed: number;
 }
@@ -42,6 +55,7 @@ export async function buildArchitecture(name: ArchitectureName, options: Archite
   const blocks: BuiltArchitecture['blocks'] = [];
   let seed = options.seed;
   const init = () => tf.initializers.heUniform({ seed: seed++ });
+  const { rows = 0, dim = 0, initial } = options.embedding ?? {};
   const input = tf.input({ shape: options.inputShape, name: 'input' });
   let x: tfTypes.SymbolicTensor = input;
   if (name === 'small-cnn') {
@@ -64,6 +78,25 @@ export async function buildArchitecture(name: ArchitectureName, options: Archite
       }
       blocks.push({ name: block, layers, output: layers[layers.length - 1] as string });
     }
+  } else if (name === 'text-cnn') {
+    checkShape(name, options.inputShape, 1);
+    if (!Number.isInteger(rows) || !Number.isInteger(dim) || rows < 2 || dim < 1) {
+      throw invalidOption(`text-cnn needs embedding: { rows, dim } as positive integers (rows at least 2). Received: ${JSON.stringify(options.embedding)}.`);
+    }
+    if (initial && initial.length !== rows * dim) throw invalidOption(`Expected embedding.initial to hold rows x dim = ${rows * dim} values. Received: ${initial.length}.`);
+    x = tf.layers
+      .embedding({ inputDim: rows, outputDim: dim, embeddingsInitializer: tf.initializers.randomUniform({ minval: -0.05, maxval: 0.05, seed: seed++ }), name: 'embedding' })
+      .apply(x) as tfTypes.SymbolicTensor;
+    blocks.push({ name: 'block_1', layers: ['embedding'], output: 'embedding' });
+    const embedded = x;
+    const layers: string[] = [];
+    const pooled = TEXT_CNN_WINDOWS.map((k) => {
+      layers.push(`conv_${k}`, `max_pool_${k}`);
+      const conv = tf.layers.conv1d({ filters: options.width ?? 64, kernelSize: k, padding: 'same', activation: 'relu', kernelInitializer: init(), name: `conv_${k}` });
+      return tf.layers.globalMaxPooling1d({ name: `max_pool_${k}` }).apply(conv.apply(embedded)) as tfTypes.SymbolicTensor;
+    });
+    x = tf.layers.concatenate({ name: 'pool_concat' }).apply(pooled) as tfTypes.SymbolicTensor;
+    blocks.push({ name: 'block_2', layers: [...layers, 'pool_concat'], output: 'pool_concat' });
   } else {
     checkShape(name, options.inputShape, 1);
     const depth = options.depth ?? 2;
@@ -75,6 +108,7 @@ export async function buildArchitecture(name: ArchitectureName, options: Archite
   }
   const model = tf.model({ inputs: input, outputs: x, name });
   try {
+    if (name === 'text-cnn' && initial) tf.tidy(() => model.getLayer('embedding').setWeights([tf.tensor2d(initial, [rows, dim])]));
     return { artifacts: await saveLayersModel(model), blocks };
   } finally {
     model.dispose();

@@ -8,7 +8,7 @@ import { SENTENCE_ENCODER_FILES, loadSentenceEncoder, meanPoolTokens } from './s
 import type { SentenceEncoder } from './sentence-encoder.js';
 import { TEXT_POOLINGS } from './text-model-card.js';
 import type { TextModelCard, TextPooling } from './text-model-card.js';
-import { WORD_VECTOR_FILES, convertWinkEmbeddings, lookUpWords, poolWordVectors, readWordVectors, zipfProbabilities } from './word-vectors.js';
+import { WORD_VECTOR_FILES, convertWinkEmbeddings, lookUpWords, poolWordVectors, readWordVectors, rowOfToken, zipfProbabilities } from './word-vectors.js';
 import type { WordVectors } from './word-vectors.js';
 
 /** Sentence vectors for a list of texts, row-major, with how many of their words the backbone did not know. */
@@ -32,6 +32,11 @@ export interface TextBackbone {
   embed(texts: readonly string[]): Promise<TextEmbedding>;
   /** Tokens of the texts and how many are unknown, without running the model. */
   countUnknown(texts: readonly string[]): { tokens: number; unknown: number };
+  /**
+   * Word-vector backbones only: the vector of each single token (tokenizeWords tokens), zeros for a token without
+   * one, e.g. to start a text model's embedding table from them.
+   */
+  tokenVectors?(tokens: readonly string[]): { values: Float32Array; found: number };
   dispose(): Promise<void>;
 }
 
@@ -317,6 +322,17 @@ export async function loadTextBackbone(idOrPath: string, options: LoadTextBackbo
           unknown += found.unknown;
         }
         return { tokens, unknown };
+      },
+      tokenVectors(tokens) {
+        const values = new Float32Array(tokens.length * table.dim);
+        let found = 0;
+        tokens.forEach((token, i) => {
+          const row = rowOfToken(table, token);
+          if (row === undefined) return;
+          found++;
+          values.set(table.vectors.subarray(row * table.dim, (row + 1) * table.dim), i * table.dim);
+        });
+        return { values, found };
       },
       dispose: async () => undefined,
     };

@@ -107,12 +107,17 @@ export function zipfProbabilities(n: number): Float64Array {
   return Float64Array.from({ length: n }, (_, i) => 1 / ((i + 1) * harmonic));
 }
 
+/** The table row of one token, aliases applied; undefined when the table has no vector for it. */
+export function rowOfToken(table: WordVectors, token: string): number | undefined {
+  return table.index.get(token) ?? table.index.get(WORD_ALIASES.get(token) ?? '');
+}
+
 /** Rows of the words of a text that are in the table (aliases applied); counts the tokens that are not. */
 export function lookUpWords(table: WordVectors, text: string): { rows: number[]; tokens: number; unknown: number } {
   const tokens = tokenizeWords(text);
   const rows: number[] = [];
   for (const token of tokens) {
-    const row = table.index.get(token) ?? table.index.get(WORD_ALIASES.get(token) ?? '');
+    const row = rowOfToken(table, token);
     if (row !== undefined) rows.push(row);
   }
   return { rows, tokens: tokens.length, unknown: tokens.length - rows.length };

@@ -1,0 +1,83 @@
+import { HeadstartError, invalidOption } from '../../core/index.js';
+import type { FeatureSet } from '../types.js';
+import { encodeTextItems, fitVocabulary } from './vocabulary.js';
+import type { FitVocabularyOptions } from './vocabulary.js';
+import { tokenizeWords } from './word-tokenizer.js';
+
+export interface FitTokenIdsOptions extends FitVocabularyOptions {
+  /** Tokens per text; longer texts are cut, shorter ones padded. @default 64 */
+  maxLength?: number;
+}
+
+/** What {@link TokenIds.toJSON} writes and {@link TokenIds.fromJSON} reads (a text source model keeps it). */
+export interface TokenIdsJson {
+  /** Every id's token: 0 is padding, 1 stands for words outside the vocabulary. */
+  vocabulary: string[];
+  maxLength: number;
+}
+
+export const PAD_TOKEN = '<pad>';
+export const UNKNOWN_TOKEN = '<unk>';
+
+/**
+ * The tokenizer a text source model is built on: a vocabulary from the source's training texts (tokenizeWords
+ * tokens, by document frequency) and each text as a fixed-length row of token ids, padded with 0; words the source
+ * never saw become id 1. Rows are float32 so they travel as FeatureSets; an Embedding layer reads them as ids.
+ */
+export class TokenIds {
+  private readonly index: Map<string, number>;
+
+  private constructor(readonly vocabulary: readonly string[], readonly maxLength: number) {
+    this.index = new Map(vocabulary.map((w, i) => [w, i]));
+  }
+
+  static fit(texts: readonly string[], options: FitTokenIdsOptions = {}): TokenIds {
+    const { maxLength = 64, ...vocabularyOptions } = options;
+    if (!Number.isInteger(maxLength) || maxLength < 1) throw invalidOption(`Expected maxLength to be a positive integer. Received: ${String(maxLength)}.`);
+    return new TokenIds([PAD_TOKEN, UNKNOWN_TOKEN, ...fitVocabulary('TokenIds.fit', texts, vocabularyOptions, ['maxLength'])], maxLength);
+  }
+
+  static fromJSON(json: TokenIdsJson, file: string): TokenIds {
+    const ok = Array.isArray(json?.vocabulary) && json.vocabulary[0] === PAD_TOKEN && json.vocabulary[1] === UNKNOWN_TOKEN && Number.isInteger(json.maxLength) && json.maxLength > 0;
+    if (!ok) throw new HeadstartError('HS_MODEL_INVALID', `${file} holds no valid tokenizer (vocabulary starting with ${PAD_TOKEN}, ${UNKNOWN_TOKEN}, and maxLength). Train the model again.`);
+    return new TokenIds(json.vocabulary, json.maxLength);
+  }
+
+  toJSON(): TokenIdsJson {
+    return { vocabulary: [...this.vocabulary], maxLength: this.maxLength };
+  }
+
+  /** Ids in the vocabulary, padding and unknown included. */
+  get size(): number {
+    return this.vocabulary.length;
+  }
+
+  /** One row of `maxLength` ids per text. */
+  encode(texts: readonly string[]): Float32Array {
+    const out = new Float32Array(texts.length * this.maxLength);
+    texts.forEach((t, r) => {
+      tokenizeWords(t).slice(0, this.maxLength).forEach((w, j) => {
+        out[r * this.maxLength + j] = this.index.get(w) ?? 1;
+      });
+    });
+    return out;
+  }
+
+  /** Share of the texts' tokens outside the vocabulary (the domain gap a target's words show). */
+  unknownRate(texts: readonly string[]): number {
+    let tokens = 0;
+    let unknown = 0;
+    for (const t of texts) {
+      for (const w of tokenizeWords(t)) {
+        tokens++;
+        if (!this.index.has(w)) unknown++;
+      }
+    }
+    return tokens > 0 ? unknown / tokens : 0;
+  }
+
+  /** Labelled texts as token-id rows; `files` are the row ids given. */
+  features(items: readonly { text: string; label: string; id: string }[], classes: string[]): FeatureSet {
+    return encodeTextItems(items, classes, this.maxLength, (texts) => this.encode(texts));
+  }
+}
