@@ -29,7 +29,7 @@ export interface ProgressRenderer {
 interface CountPhase {
   /** Bar prefix: 'features', or what a generator writes. */
   label: string;
-  /** Rate unit: 'img/s', 'files/s'. */
+  /** Rate unit: 'items/s' (images, clips or texts), 'files/s'. */
   unit: string;
   total: number;
   startMs: number;
@@ -128,7 +128,7 @@ export function createProgressRenderer(options: ProgressRendererOptions): Progre
     if (event.stage !== 'epoch') flushEpoch();
     switch (event.stage) {
       case 'extract':
-        onCount({ label: 'features', unit: 'img/s', done: event.done, total: event.total, cached: event.cached });
+        onCount({ label: 'features', unit: 'items/s', done: event.done, total: event.total, cached: event.cached });
         return;
       case 'generate':
         onCount({ label: event.what, unit: 'files/s', done: event.done, total: event.total, cached: 0 });

@@ -24,8 +24,8 @@ describe('progress renderer', () => {
     const lines = stream.text.trimEnd().split('\n');
     expect(lines).toHaveLength(11); // 4% (first), then each tenth up to 100%
     expect(lines[0]).toBe('features 4/100  4%');
-    expect(lines[1]).toBe('features 12/100  12%  20.0 img/s  ETA 4s');
-    expect(lines.at(-1)).toBe('features 100/100  100%  20.0 img/s');
+    expect(lines[1]).toBe('features 12/100  12%  20.0 items/s  ETA 4s');
+    expect(lines.at(-1)).toBe('features 100/100  100%  20.0 items/s');
     expect(stream.text).not.toContain('\r');
   });
 
@@ -40,7 +40,7 @@ describe('progress renderer', () => {
     expect(stream.text).toContain('\r\x1b[Kfeatures [');
     expect(stream.text).toContain('16/32  50%');
     expect(stream.text).toContain('\r\x1b[Kskipped a/bad.jpg: not an image\n');
-    expect(stream.text).toMatch(/32\/32 {2}100% {2}16\.0 img\/s {2}16 from cache\n$/);
+    expect(stream.text).toMatch(/32\/32 {2}100% {2}16\.0 items\/s {2}16 from cache\n$/);
   });
 
   it('throttles epoch lines but always shows the first, the last and the final pending one', () => {
