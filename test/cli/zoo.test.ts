@@ -21,6 +21,18 @@ describe('headstart zoo list', () => {
     for (const column of ['id', 'name', 'input', 'default cut', 'embedding', 'origin', 'licence']) expect(header).toContain(column);
     expect(r.stdout).toMatch(/^mobilenet-v2 .*224x224 .*block_13_expand_relu/m);
     expect(r.stdout).toMatch(/^inception-v3 .*299x299/m);
+    // Text backbones follow in their own table; the JSON list holds them too, with modality 'text'.
+    expect(r.stdout).toMatch(/Text backbones:\nid +name +kind +pooling/);
+    expect(r.stdout).toMatch(/^glove-wink-100d .*word-vectors +mean, sif +100/m);
+    const json = parseJsonStdout<{ id: string; modality: string }[]>(await run('zoo', 'list', '--json'));
+    expect(json.find((c) => c.id === 'glove-wink-100d')?.modality).toBe('text');
+  });
+
+  it('zoo show prints a text backbone\'s card', async () => {
+    const r = await run('zoo', 'show', 'glove-wink-100d');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^kind +word-vectors$/m);
+    expect(r.stdout).toMatch(/^poolings +mean, sif$/m);
   });
 });
 

@@ -1,5 +1,5 @@
-import { defaultHome, formatTable, getModelCard } from '../../index.js';
-import type { ModelCard } from '../../index.js';
+import { defaultHome, formatTable, getModelCard, listTextBackbones } from '../../index.js';
+import type { ModelCard, TextModelCard } from '../../index.js';
 import { defineCommand } from '../command-spec.js';
 import { envHelp } from '../common-flags.js';
 import { formatDefinitions } from '../text-wrap.js';
@@ -56,6 +56,12 @@ function cardText(card: ModelCard): string {
   ].join('\n');
 }
 
+/** A text backbone's card: every field, one per line. */
+function textCardText(card: TextModelCard): string {
+  const rows = Object.entries(card).map(([key, value]): [string, string] => [key, Array.isArray(value) ? value.join(', ') : String(value)]);
+  return formatDefinitions(rows, { indent: 0, maxLabel: 18 });
+}
+
 export const zooShowCommand = defineCommand({
   name: 'zoo show',
   summary: "Show a backbone's full model card: input spec, preprocessing, cut points, provenance, licence.",
@@ -64,7 +70,14 @@ export const zooShowCommand = defineCommand({
   env: envHelp(),
   examples: ['headstart zoo show mobilenet-v2', 'headstart zoo show mobilenet-v2 --json'],
   async run({ positionals }, ctx) {
-    const card = await getModelCard(positionals[0] as string, { home: ctx.home ?? defaultHome() });
+    const id = positionals[0] as string;
+    const home = ctx.home ?? defaultHome();
+    const textCard = (await listTextBackbones({ home })).find((c) => c.id === id);
+    if (textCard) {
+      ctx.print(textCard, () => textCardText(textCard));
+      return;
+    }
+    const card = await getModelCard(id, { home });
     ctx.print(card, () => cardText(card));
   },
 });
