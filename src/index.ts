@@ -7,7 +7,7 @@ export type {
   TrainStrategy, TransferModel, TextTransferModel, LoadModelOptions, ModelManifest, ImageModelManifest, TextModelManifest, Modality, WorkflowOptions, DemoOptions, DemoResult, ExportModelOptions, ExportModelResult,
 } from './workflows/index.js';
 export { demoSentiment, SENTIMENT_DEFAULTS, SENTIMENT_METHODS } from './workflows/index.js';
-export type { SentimentOptions, SentimentResult, SentimentMethod, TextSourceEncoding, TextSourceInput } from './workflows/index.js';
+export type { SentimentOptions, SentimentResult, SentimentMethod, TextSourceEncoding } from './workflows/index.js';
 
 // Does transfer pay off? Learning curves of transfer against training from scratch, resumable
 export { compareStrategies, COMPARE_DEFAULTS, COMPARE_STRATEGIES, runLearningCurve, learningCurveReport } from './workflows/index.js';
@@ -15,7 +15,7 @@ export type { CompareOptions, CompareResult, CompareStrategy, CurveRun, CurvePoi
 
 // Develop-a-model approach: train a source model from scratch, check it against baselines, publish it to the zoo
 export { pretrain, trainScratchModel, scratchInputSpec, SCRATCH_DEFAULTS, TEXT_SCRATCH_DEFAULTS, fitTextSourceEncoding, TEXT_SOURCE_MAX_LENGTH, demoSim2Real, SIM2REAL_DEFAULTS, SIM2REAL_METHODS } from './workflows/index.js';
-export { demoSpeakers, SPEAKERS_DEFAULTS, SPEAKERS_METHODS, SPEAKERS_DATA_DIR, AUDIO_SOURCE_SPEC, logMelRows, saveSourceModel, loadSourceModel, readSourceModelInfo } from './workflows/index.js';
+export { demoSpeakers, SPEAKERS_DEFAULTS, SPEAKERS_METHODS, SPEAKERS_DATA_DIR, AUDIO_SOURCE_SPEC, logMelRows } from './workflows/index.js';
 export type { SpeakersOptions, SpeakersResult, SpeakersRun, SpeakersMethod, SpeakersMean, LogMelRows } from './workflows/index.js';
 export type {
   PretrainOptions, PretrainResult, ScratchTrainingOptions, ScratchModel, Sim2RealOptions, Sim2RealResult, Sim2RealRun, Sim2RealMethod,
@@ -54,8 +54,8 @@ export type {
 // Text: datasets, tokenisers, text backbones (word vectors, ONNX sentence encoders)
 export { loadTextDataset, detectDatasetKind, tokenizeWords, WordPieceTokenizer, TEXT_FORMATS, BagOfWords, TokenIds, PAD_TOKEN, UNKNOWN_TOKEN } from './data/index.js';
 export type { TextDataset, TextItem, BadRow, TextFormat, LoadTextDatasetOptions, DatasetKind, TextEncoding, FitBagOfWordsOptions, FitTokenIdsOptions, TokenIdsJson } from './data/index.js';
-export { loadTextBackbone, registerTextBackbone, listTextBackbones, textFeatures, TEXT_POOLINGS } from './zoo/index.js';
-export type { TextBackbone, TextModelCard, TextPooling, TextEmbedding, LoadTextBackboneOptions, TextFeaturesOptions, TextFeaturesResult } from './zoo/index.js';
+export { loadTextBackbone, registerTextBackbone, listTextBackbones, textFeatures, TEXT_POOLINGS, saveSourceModel, loadSourceModel, readSourceModelInfo } from './zoo/index.js';
+export type { TextBackbone, TextModelCard, TextPooling, TextEmbedding, LoadTextBackboneOptions, TextFeaturesOptions, TextFeaturesResult, TextSourceInput, TextSourceModelInfo } from './zoo/index.js';
 
 // Synthetic and packaged datasets
 export { synthDigits, DIGIT_FONTS } from './synth/index.js';

@@ -12,7 +12,7 @@ import { fineTune } from '../finetune/index.js';
 import { probabilityAccuracy } from '../heads/index.js';
 import { evaluateModel } from './evaluate-model.js';
 import { learningCurveReport, runLearningCurve, writeLearningCurveReport } from './learning-curve.js';
-import { loadSourceModel } from './source-model.js';
+import { loadSourceModel } from '../zoo/index.js';
 import type { CurvePoint, CurveRun } from './learning-curve.js';
 import { SCRATCH_DEFAULTS, pretrain, scratchEpochsFor, scratchInputSpec, trainScratchModel } from './pretrain.js';
 import { resolveHome, WORKFLOW_OPTION_KEYS } from './shared-options.js';

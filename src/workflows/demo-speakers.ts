@@ -10,7 +10,7 @@ import { fineTune } from '../finetune/index.js';
 import { probabilityAccuracy, trainHead } from '../heads/index.js';
 import { synthSpeech, DIGIT_WORDS } from '../synth/index.js';
 import { logMelRows } from './audio-source.js';
-import { loadSourceModel, readSourceModelInfo, saveSourceModel } from './source-model.js';
+import { loadSourceModel, readSourceModelInfo, saveSourceModel } from '../zoo/index.js';
 import { learningCurveReport, runLearningCurve, writeLearningCurveReport } from './learning-curve.js';
 import type { CurvePoint, CurveRun } from './learning-curve.js';
 import { trainScratchModel } from './pretrain.js';

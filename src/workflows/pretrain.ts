@@ -13,13 +13,13 @@ import type { FineTuneResult } from '../finetune/index.js';
 import { trainHead } from '../heads/index.js';
 import type { EpochRecord } from '../heads/index.js';
 import { renderHtmlReport } from '../report/index.js';
-import { registerBackbone, textRowId } from '../zoo/index.js';
-import type { InstalledBackbone, SourceTraining } from '../zoo/index.js';
+import { registerBackbone, registerTextBackbone, textRowId } from '../zoo/index.js';
+import type { InstalledBackbone, SourceTraining, TextSourceInput } from '../zoo/index.js';
 import { logMelRows } from './audio-source.js';
 import { badRowsAsSkipped, DEFAULT_TEXT_BACKBONE, textSplitItems } from './feature-stage.js';
-import { saveSourceModel } from './source-model.js';
+import { saveSourceModel } from '../zoo/index.js';
 import { fitTextSourceEncoding } from './text-source.js';
-import type { TextSourceInput } from './text-source.js';
+
 import { resolveHome, WORKFLOW_OPTION_KEYS } from './shared-options.js';
 import type { WorkflowOptions } from './shared-options.js';
 
@@ -82,7 +82,7 @@ export interface PretrainOptions extends WorkflowOptions, ScratchTrainingOptions
 
 export interface PretrainResult {
   id: string;
-  /** What the source data holds: images (the model goes to the zoo), audio or text (it stays in `modelDir`). */
+  /** What the source data holds: images (the model goes to the zoo as an image backbone), text (as a text backbone) or audio (it stays in `modelDir`). */
   kind: 'image' | 'audio' | 'text';
   /** False when nothing was added to the zoo: see `unpublishedReason`. */
   published: boolean;
@@ -384,7 +384,8 @@ export async function pretrain(options: PretrainOptions): Promise<PretrainResult
       unpublishedReason ??= `zoo model cards describe image inputs only; the audio model is kept in ${modelDir}`;
     } else if ('text' in source.input) {
       await saveSourceModel(modelDir, model.top, { sourceTraining, text: source.input.text });
-      unpublishedReason ??= `the zoo's text entries hold text backbones (word vectors, sentence encoders), not networks over a tokenizer of their own; the text model is kept in ${modelDir}`;
+      // A text entry reads texts through the model's own tokenizer up to its pooled features (a text backbone).
+      if (baselineCheck !== 'failed') await registerTextBackbone({ id: options.out, folder: modelDir, home });
     } else {
       await saveSourceModel(modelDir, model.top, { sourceTraining, input: source.input.image });
       if (baselineCheck !== 'failed') await publish(options.out, model, sourceTraining, source.input.image, { home, engine, report });

@@ -1,20 +1,10 @@
 import { HeadstartError } from '../core/index.js';
 import type { ProgressCallback } from '../core/index.js';
 import { TokenIds } from '../data/index.js';
-import type { TokenIdsJson } from '../data/index.js';
 import type { ArchitectureOptions } from '../engines/index.js';
 import { loadTextBackbone } from '../zoo/index.js';
-import type { TextBackbone } from '../zoo/index.js';
+import type { TextBackbone, TextSourceInput } from '../zoo/index.js';
 import { DEFAULT_TEXT_BACKBONE } from './feature-stage.js';
-
-/** What a text source model reads, kept in its source.json: the tokenizer, and where its embedding table started. */
-export interface TextSourceInput {
-  tokenizer: TokenIdsJson;
-  /** The word-vector backbone the embedding table started from; null: small random values. */
-  wordVectors: string | null;
-  /** Vocabulary words that had a word vector to start from. */
-  wordsWithVectors: number;
-}
 
 export interface TextSourceEncoding {
   tokens: TokenIds;

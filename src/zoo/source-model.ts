@@ -3,8 +3,10 @@ import path from 'node:path';
 import { HeadstartError, writeDirAtomic } from '../core/index.js';
 import type { Engine, LayersArtifacts, TrainableTop } from '../engines/index.js';
 
-const PARTS = ['top', 'head'] as const;
-const ABOUT_FILE = 'source.json';
+/** The folders of a source model: the network (top) and its classifier (head), each a TF.js Layers model. */
+export const SOURCE_MODEL_PARTS = ['top', 'head'] as const;
+/** What a source model was trained on and what it reads. */
+export const SOURCE_MODEL_INFO_FILE = 'source.json';
 
 /**
  * Writes a trained network with its head (TrainableTop.save) into `dir` atomically, with `about` (what it was
@@ -13,18 +15,18 @@ const ABOUT_FILE = 'source.json';
 export async function saveSourceModel(dir: string, top: TrainableTop, about: object): Promise<void> {
   const saved = await top.save();
   await writeDirAtomic(dir, async (tmp) => {
-    for (const part of PARTS) {
+    for (const part of SOURCE_MODEL_PARTS) {
       await fs.mkdir(path.join(tmp, part));
       await fs.writeFile(path.join(tmp, part, 'model.json'), JSON.stringify(saved[part].modelJson));
       await fs.writeFile(path.join(tmp, part, 'weights.bin'), saved[part].weights);
     }
-    await fs.writeFile(path.join(tmp, ABOUT_FILE), `${JSON.stringify(about, null, 2)}\n`);
+    await fs.writeFile(path.join(tmp, SOURCE_MODEL_INFO_FILE), `${JSON.stringify(about, null, 2)}\n`);
   });
 }
 
 /** The `about` record of a model folder written by {@link saveSourceModel}, or undefined when there is none. */
 export async function readSourceModelInfo<T>(dir: string): Promise<T | undefined> {
-  return fs.readFile(path.join(dir, ABOUT_FILE), 'utf8').then((t) => JSON.parse(t) as T, () => undefined);
+  return fs.readFile(path.join(dir, SOURCE_MODEL_INFO_FILE), 'utf8').then((t) => JSON.parse(t) as T, () => undefined);
 }
 
 /** A fresh trainable copy of a model saved by {@link saveSourceModel} (its network is one parameter group). */

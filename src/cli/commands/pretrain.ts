@@ -27,7 +27,8 @@ export const pretrainCommand = defineCommand({
     'Audio (.wav) data trains the CNN on log-mel spectrograms against softmax regression on mean and std MFCCs; the model ' +
     'is kept in the run folder, not the zoo (zoo cards describe image inputs only). Text (.tsv, .csv, .jsonl, .txt) trains a text-cnn ' +
     '(1-D convolutions over word embeddings, max-pooled) over a tokenizer fitted on the source texts, its embedding started ' +
-    'from --word-vectors, against bag-of-words logistic regression; the model is kept in the run folder too.',
+    'from --word-vectors, against bag-of-words logistic regression, and is published as a text backbone: ' +
+    "'headstart train --backbone <id>' reads new texts through its tokenizer up to its pooled features.",
   flags: {
     data: { kind: 'string', placeholder: 'DIR', required: true, description: 'Labelled source data: images or .wav clips in one sub-folder per class or a manifest, or a text dataset.', group: 'Data' },
     out: { kind: 'string', placeholder: 'ID', required: true, description: 'Zoo id to publish the source model under.', group: 'Data' },

@@ -63,8 +63,8 @@ export class TokenIds {
     return out;
   }
 
-  /** Share of the texts' tokens outside the vocabulary (the domain gap a target's words show). */
-  unknownRate(texts: readonly string[]): number {
+  /** The texts' tokens, and how many are outside the vocabulary (cut tokens included). */
+  countUnknown(texts: readonly string[]): { tokens: number; unknown: number } {
     let tokens = 0;
     let unknown = 0;
     for (const t of texts) {
@@ -73,6 +73,12 @@ export class TokenIds {
         if (!this.index.has(w)) unknown++;
       }
     }
+    return { tokens, unknown };
+  }
+
+  /** Share of the texts' tokens outside the vocabulary (the domain gap a target's words show). */
+  unknownRate(texts: readonly string[]): number {
+    const { tokens, unknown } = this.countUnknown(texts);
     return tokens > 0 ? unknown / tokens : 0;
   }
 

@@ -8,3 +8,5 @@ export { convertWinkEmbeddings, readWordVectors, zipfProbabilities, poolWordVect
 export type { WordVectors } from './word-vectors.js';
 export { SENTENCE_ENCODER_FILES, loadSentenceEncoder, checkSentenceEncoderFolder, meanPoolTokens } from './sentence-encoder.js';
 export type { SentenceEncoder } from './sentence-encoder.js';
+export { loadTextSourceModelBackbone, readTextSourceModel, textSourceModelCard } from './source-model-backbone.js';
+export type { TextSourceInput, TextSourceModelInfo } from './source-model-backbone.js';

