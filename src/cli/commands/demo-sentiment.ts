@@ -37,8 +37,9 @@ export const demoSentimentCommand = defineCommand({
   summary: 'Movie reviews to product reviews: an imdb-trained sentiment model reused on amazon sentences, as a learning curve.',
   description:
     'Trains a source model (a text CNN over an imdb vocabulary, its embedding started from GloVe) on imdb sentences and checks it against bag-of-words logistic ' +
-    'regression, then learns amazon product-review sentiment from k labelled sentences per class five ways: word vectors with ' +
-    'a head, the source model frozen with a new head, fine-tuned, bag-of-words logistic regression from scratch, and the ' +
+    'regression, then learns amazon product-review sentiment from k labelled sentences per class six ways: word vectors with ' +
+    'a head, the source model frozen with a new head, fine-tuned from a new head or from its own, bag-of-words logistic ' +
+    'regression from scratch, and the ' +
     'source model as it is (zero-shot), over several seeds on one fixed amazon test part. Resumable: run it again after an ' +
     'interruption and finished runs are kept.',
   flags: {
