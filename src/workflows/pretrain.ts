@@ -13,13 +13,11 @@ import type { FineTuneResult } from '../finetune/index.js';
 import { trainHead } from '../heads/index.js';
 import type { EpochRecord } from '../heads/index.js';
 import { renderHtmlReport } from '../report/index.js';
-import { registerBackbone, registerTextBackbone, textRowId } from '../zoo/index.js';
+import { registerBackbone, registerTextBackbone, saveSourceModel, textRowId } from '../zoo/index.js';
 import type { InstalledBackbone, SourceTraining, TextSourceInput } from '../zoo/index.js';
 import { logMelRows } from './audio-source.js';
 import { badRowsAsSkipped, DEFAULT_TEXT_BACKBONE, textSplitItems } from './feature-stage.js';
-import { saveSourceModel } from '../zoo/index.js';
 import { fitTextSourceEncoding } from './text-source.js';
-
 import { resolveHome, WORKFLOW_OPTION_KEYS } from './shared-options.js';
 import type { WorkflowOptions } from './shared-options.js';
 
