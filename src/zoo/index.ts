@@ -7,7 +7,7 @@ export type { Backbone, LoadBackboneOptions } from './backbone.js';
 export { extractFeatures } from './extract-features.js';
 export type { ExtractFeaturesOptions, ExtractFeaturesResult } from './extract-features.js';
 export { backboneAsOnnx } from './onnx-copy.js';
-export { saveSourceModel, loadSourceModel, readSourceModelInfo, SOURCE_MODEL_PARTS, SOURCE_MODEL_INFO_FILE } from './source-model.js';
+export { saveSourceModel, loadSourceModel, readSourceModelInfo } from './source-model.js';
 
 // Text backbones: word vectors and ONNX sentence encoders
 export * from './text/index.js';

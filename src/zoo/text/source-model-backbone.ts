@@ -5,7 +5,7 @@ import { TokenIds } from '../../data/index.js';
 import type { TokenIdsJson } from '../../data/index.js';
 import { createEngine } from '../../engines/index.js';
 import type { SourceTraining } from '../model-card.js';
-import { loadSourceModel, readSourceModelInfo, SOURCE_MODEL_INFO_FILE } from '../source-model.js';
+import { loadSourceModel, readSourceModelInfo, SOURCE_MODEL_INFO_FILE, sourceModelPartFiles } from '../source-model.js';
 import type { TextBackbone } from './text-backbone.js';
 import type { TextModelCard } from './text-model-card.js';
 
@@ -32,7 +32,7 @@ export async function readTextSourceModel(dir: string): Promise<TextSourceModelI
 
 /** Hashes what decides the features: the network's weights and the tokenizer. */
 export async function hashTextSourceModel(dir: string): Promise<string> {
-  const [weights, info] = await Promise.all([fs.readFile(path.join(dir, 'top', 'weights.bin')), fs.readFile(path.join(dir, SOURCE_MODEL_INFO_FILE))]);
+  const [weights, info] = await Promise.all([fs.readFile(path.join(dir, sourceModelPartFiles('top').weights)), fs.readFile(path.join(dir, SOURCE_MODEL_INFO_FILE))]);
   return sha256(`${sha256(weights)}:${sha256(info)}`);
 }
 

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { HeadstartError, invalidChoice, invalidOption, rejectUnknownKeys, sha256, writeDirAtomic } from '../../core/index.js';
 import type { ProgressCallback } from '../../core/index.js';
 import { defaultHome, zooDir } from '../home.js';
-import { SOURCE_MODEL_INFO_FILE, SOURCE_MODEL_PARTS } from '../source-model.js';
+import { SOURCE_MODEL_FILES } from '../source-model.js';
 import { SENTENCE_ENCODER_FILES, loadSentenceEncoder, meanPoolTokens } from './sentence-encoder.js';
 import { loadTextSourceModelBackbone, readTextSourceModel, textSourceModelCard } from './source-model-backbone.js';
 import type { SentenceEncoder } from './sentence-encoder.js';
@@ -212,9 +212,6 @@ function encoderCard(loaded: SentenceEncoder, dir: string, id: string, fields: P
     origin: 'user',
   };
 }
-
-/** The files a registered text source model keeps. */
-const SOURCE_MODEL_FILES = [...SOURCE_MODEL_PARTS.flatMap((part) => [path.join(part, 'model.json'), path.join(part, 'weights.bin')]), SOURCE_MODEL_INFO_FILE];
 
 /** The card and files of a folder to register, after checking that it loads. */
 async function registrationOf(folder: string, id: string, fields: Partial<Pick<TextModelCard, 'name' | 'trainedOn' | 'licence'>>): Promise<{ card: TextModelCard; weightsSha256: string; files: readonly string[] }> {
