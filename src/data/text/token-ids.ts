@@ -54,25 +54,31 @@ export class TokenIds {
 
   /** One row of `maxLength` ids per text. */
   encode(texts: readonly string[]): Float32Array {
-    const out = new Float32Array(texts.length * this.maxLength);
+    return this.encodeCounting(texts).ids;
+  }
+
+  /**
+   * One row of `maxLength` ids per text, and the texts' tokens with how many are outside the vocabulary (cut tokens
+   * included), from one tokenization.
+   */
+  encodeCounting(texts: readonly string[]): { ids: Float32Array; tokens: number; unknown: number } {
+    const ids = new Float32Array(texts.length * this.maxLength);
+    let tokens = 0;
+    let unknown = 0;
     texts.forEach((t, r) => {
-      tokenizeWords(t).slice(0, this.maxLength).forEach((w, j) => {
-        out[r * this.maxLength + j] = this.index.get(w) ?? 1;
+      tokenizeWords(t).forEach((w, j) => {
+        const id = this.index.get(w);
+        tokens++;
+        if (id === undefined) unknown++;
+        if (j < this.maxLength) ids[r * this.maxLength + j] = id ?? 1;
       });
     });
-    return out;
+    return { ids, tokens, unknown };
   }
 
   /** The texts' tokens, and how many are outside the vocabulary (cut tokens included). */
   countUnknown(texts: readonly string[]): { tokens: number; unknown: number } {
-    let tokens = 0;
-    let unknown = 0;
-    for (const t of texts) {
-      for (const w of tokenizeWords(t)) {
-        tokens++;
-        if (!this.index.has(w)) unknown++;
-      }
-    }
+    const { tokens, unknown } = this.encodeCounting(texts);
     return { tokens, unknown };
   }
 

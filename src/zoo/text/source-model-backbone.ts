@@ -77,8 +77,8 @@ export async function loadTextSourceModelBackbone(dir: string, info: TextSourceM
     weightsSha256,
     featureKey: JSON.stringify({ id: card.id, weights: weightsSha256, pooling: 'network' }),
     async embed(texts) {
-      const values = await top.features(tokens.encode(texts), texts.length);
-      const { tokens: count, unknown } = tokens.countUnknown(texts);
+      const { ids, tokens: count, unknown } = tokens.encodeCounting(texts);
+      const values = await top.features(ids, texts.length);
       return { values, dim: top.featureDim, tokens: count, unknownTokens: unknown, oovRate: count > 0 ? unknown / count : 0 };
     },
     countUnknown: (texts) => tokens.countUnknown(texts),
