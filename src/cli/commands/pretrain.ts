@@ -40,7 +40,7 @@ export const pretrainCommand = defineCommand({
     'word-vectors': { kind: 'string', placeholder: 'ID', description: "Text: the word-vector backbone the embedding starts from (default glove-wink-100d), or 'none' for random values.", group: 'Model' },
     epochs: { kind: 'integer', min: 1, description: `Maximum epochs, default ${SCRATCH_DEFAULTS.epochs} (text: ${TEXT_SCRATCH_DEFAULTS.epochs}).`, group: 'Training' },
     'batch-size': { kind: 'integer', min: 1, default: SCRATCH_DEFAULTS.batchSize, description: 'Images per step.', group: 'Training' },
-    'learning-rate': { kind: 'number', min: 0, minExclusive: true, default: SCRATCH_DEFAULTS.learningRate, description: 'Adam step size.', group: 'Training' },
+    'learning-rate': { kind: 'number', min: 0, minExclusive: true, description: `Adam step size, default ${SCRATCH_DEFAULTS.learningRate} (text: ${TEXT_SCRATCH_DEFAULTS.learningRate}).`, group: 'Training' },
     patience: { kind: 'integer', min: 1, description: `Epochs without a better validation loss before stopping, default ${SCRATCH_DEFAULTS.patience} (text: ${TEXT_SCRATCH_DEFAULTS.patience}).`, group: 'Training' },
     dropout: { kind: 'number', min: 0, max: 1, maxExclusive: true, description: `Dropout before the classifier, default ${SCRATCH_DEFAULTS.dropout} (text: ${TEXT_SCRATCH_DEFAULTS.dropout}).`, group: 'Training' },
     'head-epochs': { kind: 'integer', min: 0, description: `Epochs the classifier trains alone before every layer does, default ${SCRATCH_DEFAULTS.headEpochs} (text: ${TEXT_SCRATCH_DEFAULTS.headEpochs}).`, group: 'Training' },
