@@ -98,3 +98,7 @@ export type { ReportInput } from './report/index.js';
 // Errors and progress
 export { HeadstartError } from './core/index.js';
 export type { ErrorCode, ProgressEvent, ProgressCallback } from './core/index.js';
+
+// Safe outputs and bounded reads
+export { INPUT_SIZE_LIMITS, OUTPUT_MARKER_FILE, prepareOutput, readInputFile, readInputText, recoverInterruptedWrite } from './core/index.js';
+export type { InputKind, OutputKind, PrepareOutputOptions } from './core/index.js';

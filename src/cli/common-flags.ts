@@ -14,6 +14,17 @@ export const COMMON_FLAGS = {
   help: { kind: 'boolean', short: 'h', description: 'Show this help.', group: 'Output' },
 } as const satisfies Record<string, FlagSpec>;
 
+/** `--force`, for every command that writes an output folder or file. */
+export const FORCE_FLAG = {
+  force: {
+    kind: 'boolean',
+    description:
+      'Replace an existing --out that headstart did not write (no .headstart-output.json marker) or wrote as another kind. ' +
+      'An --out that is, contains or lies inside an input is refused even so.',
+    group: 'Output',
+  },
+} as const satisfies Record<string, FlagSpec>;
+
 /** `--no-cache`, `--strict` and `--on-bad-file`, shared by the commands that read images. */
 export const DATA_POLICY_FLAGS = {
   'no-cache': {

@@ -15,7 +15,17 @@ export type ErrorCode =
   | 'HS_CACHE_FAILED'
   /** An external program or system resource headstart calls (espeak-ng, fontconfig) is missing. */
   | 'HS_MISSING_TOOL'
-  | 'HS_GENERATE_FAILED';
+  | 'HS_GENERATE_FAILED'
+  /** The output path exists and is not a headstart output of the same kind (pass force to replace it). */
+  | 'HS_OUTPUT_EXISTS'
+  /** The output path is, lies inside or contains an input path. */
+  | 'HS_OUTPUT_OVERLAPS_INPUT'
+  /** The output location cannot be written (a file on the way, no permission, a read-only or virtual file system). */
+  | 'HS_OUTPUT_UNWRITABLE'
+  /** An input path is not a regular file (a FIFO, a device, a folder where a file is read). */
+  | 'HS_INPUT_NOT_A_FILE'
+  /** An input file is larger than the limit for its kind. */
+  | 'HS_INPUT_TOO_LARGE';
 
 export class HeadstartError extends Error {
   readonly code: ErrorCode;

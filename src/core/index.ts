@@ -1,6 +1,13 @@
 export { HeadstartError, invalidChoice, invalidOption, rejectUnknownKeys, throwIfAborted } from './errors.js';
 export type { ErrorCode } from './errors.js';
 export type { ProgressEvent, ProgressCallback } from './progress.js';
-export { writeFileAtomic, writeDirAtomic } from './atomic-write.js';
+export { recoverInterruptedWrite, writeFileAtomic, writeDirAtomic } from './atomic-write.js';
+export type { WriteDirAtomicOptions } from './atomic-write.js';
+export { markOutputFolder, prepareOutput } from './output-folder.js';
+export type { PrepareOutputOptions } from './output-folder.js';
+export { OUTPUT_KINDS, OUTPUT_MARKER_FILE, readOutputMarker } from './output-marker.js';
+export type { OutputKind, OutputMarker } from './output-marker.js';
 export { createRng, shuffleInPlace } from './random.js';
 export { sha256 } from './hash.js';
+export { INPUT_SIZE_LIMITS, readInputFile, readInputText } from './read-input.js';
+export type { InputKind } from './read-input.js';

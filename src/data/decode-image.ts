@@ -1,6 +1,5 @@
-import { promises as fs } from 'node:fs';
 import sharp from 'sharp';
-import { HeadstartError, invalidChoice, invalidOption } from '../core/index.js';
+import { HeadstartError, invalidChoice, invalidOption, readInputFile } from '../core/index.js';
 import type { InputSpec } from './types.js';
 
 /** Image containers headstart decodes, recognised by their first bytes rather than by file extension. */
@@ -143,18 +142,9 @@ export async function decodeImage(bytes: Uint8Array, file: string, spec: InputSp
 
 /**
  * Reads a file and decodes it with {@link decodeImage}.
- * @throws HeadstartError `HS_FILE_NOT_FOUND` when the file does not exist, `HS_IMAGE_UNREADABLE` when it does not decode.
+ * @throws HeadstartError `HS_FILE_NOT_FOUND` when the file cannot be read, `HS_INPUT_NOT_A_FILE` or `HS_INPUT_TOO_LARGE`
+ * (see readInputFile), `HS_IMAGE_UNREADABLE` when it does not decode.
  */
 export async function decodeImageFile(file: string, spec: InputSpec): Promise<Float32Array> {
-  let bytes: Buffer;
-  try {
-    bytes = await fs.readFile(file);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') {
-      throw new HeadstartError('HS_FILE_NOT_FOUND', `Cannot read ${file}: no such file. Check the path.`, { cause: err });
-    }
-    throw new HeadstartError('HS_IMAGE_UNREADABLE', `Cannot read ${file}: ${(err as Error).message}.`, { cause: err });
-  }
-  return decodeImage(bytes, file, spec);
+  return decodeImage(await readInputFile(file, 'image'), file, spec);
 }

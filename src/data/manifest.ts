@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { HeadstartError, invalidChoice, rejectUnknownKeys, writeFileAtomic } from '../core/index.js';
+import { HeadstartError, invalidChoice, readInputText, rejectUnknownKeys, writeFileAtomic } from '../core/index.js';
 import { AUDIO_EXTENSIONS, IMAGE_EXTENSIONS, checkDatasetClasses, unsupportedExtensionReason } from './dataset-checks.js';
 import type { BadFilePolicy, ImageDataset, LabeledItem, SkippedFile } from './types.js';
 
@@ -173,15 +173,7 @@ export async function readManifest(file: string, options: ReadManifestOptions = 
     throw invalidChoice(`the extension of manifest ${file}`, ext, MANIFEST_EXTENSIONS);
   }
   const source = path.resolve(file);
-  let text: string;
-  try {
-    text = await fs.readFile(source, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
-      throw new HeadstartError('HS_FILE_NOT_FOUND', `Manifest ${file} does not exist. Check the path.`, { cause: err });
-    }
-    throw err;
-  }
+  let text = await readInputText(source);
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   const rows = ext === '.csv' ? parseCsv(file, text) : parseJsonl(file, text);
   if (rows.length === 0) {

@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import sharp from 'sharp';
-import { createRng, invalidOption, rejectUnknownKeys, shuffleInPlace, throwIfAborted, writeDirAtomic } from '../core/index.js';
+import { createRng, invalidOption, prepareOutput, rejectUnknownKeys, shuffleInPlace, throwIfAborted, writeDirAtomic } from '../core/index.js';
 import type { ProgressCallback } from '../core/index.js';
 
 /**
@@ -31,8 +31,10 @@ export function readMnistDigits(): { images: Uint8Array[]; labels: number[] } {
 }
 
 export interface WriteMnistOptions {
-  /** Folder to write: one sub-folder per digit of 28x28 PNG images, replaced atomically. */
+  /** Folder to write: one sub-folder per digit of 28x28 PNG images, replaced atomically (see `force`). */
   out: string;
+  /** Replace `out` even when it is not a dataset headstart wrote (its contents are deleted). @default false */
+  force?: boolean;
   /** Images per digit, drawn at random (seeded); digits with fewer images give all they have. @default all */
   perClass?: number;
   /** @default 42 */
@@ -43,9 +45,10 @@ export interface WriteMnistOptions {
 
 /** Writes the MNIST digits of the `mnist` package as an image folder, so every headstart command can read them. */
 export async function writeMnistImages(options: WriteMnistOptions): Promise<{ out: string; counts: number[] }> {
-  rejectUnknownKeys('writeMnistImages', options, ['out', 'perClass', 'seed', 'signal', 'onProgress']);
+  rejectUnknownKeys('writeMnistImages', options, ['out', 'force', 'perClass', 'seed', 'signal', 'onProgress']);
   const { out, perClass, seed = 42, signal, onProgress } = options;
   if (!out) throw invalidOption('writeMnistImages needs out: the folder to write the digits to.');
+  await prepareOutput(out, { kind: 'dataset', force: options.force ?? false });
   if (perClass !== undefined && (!Number.isInteger(perClass) || perClass < 1)) {
     throw invalidOption(`Expected perClass to be a positive integer. Received: ${String(perClass)}.`);
   }
@@ -69,6 +72,6 @@ export async function writeMnistImages(options: WriteMnistOptions): Promise<{ ou
       }
     }
     await fs.writeFile(path.join(dir, 'SOURCE.txt'), `${MNIST_CREDIT}\n`);
-  });
+  }, { marker: 'dataset' });
   return { out: path.resolve(out), counts: chosen.map((c) => c.length) };
 }

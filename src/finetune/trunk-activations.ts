@@ -1,5 +1,4 @@
-import { promises as fs } from 'node:fs';
-import { HeadstartError, throwIfAborted } from '../core/index.js';
+import { readInputFile, throwIfAborted } from '../core/index.js';
 import { decodeAugmentedImage } from '../data/index.js';
 import type { AugmentOptions, FeatureSet } from '../data/index.js';
 import type { Backbone } from '../zoo/index.js';
@@ -28,9 +27,7 @@ export async function augmentedActivations(trunk: Backbone, set: FeatureSet, epo
     const pixels = new Float32Array(files.length * imageSize);
     await Promise.all(
       files.map(async (file, j) => {
-        const bytes = await fs.readFile(file).catch((err: unknown) => {
-          throw new HeadstartError('HS_FILE_NOT_FOUND', `Cannot read ${file} for augmentation: ${(err as Error).message}.`, { cause: err });
-        });
+        const bytes = await readInputFile(file, 'image');
         pixels.set(await decodeAugmentedImage(bytes, file, trunk.input, options.seed * 1_000_003 + epoch * 100_003 + start + j, options.augment), j * imageSize);
       }),
     );

@@ -3,7 +3,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import sharp from 'sharp';
-import { HeadstartError, createRng, invalidOption, rejectUnknownKeys, throwIfAborted, writeDirAtomic } from '../core/index.js';
+import { HeadstartError, createRng, invalidOption, prepareOutput, rejectUnknownKeys, throwIfAborted, writeDirAtomic } from '../core/index.js';
 import type { ProgressCallback } from '../core/index.js';
 
 /** Font families tried by default: print, rounded, condensed, serif and handwriting-like faces from Debian's free fonts. */
@@ -14,8 +14,10 @@ export const DIGIT_FONTS = [
 ] as const;
 
 export interface SynthDigitsOptions {
-  /** Folder to write: one sub-folder per digit (0-9) of PNG images, replaced atomically. */
+  /** Folder to write: one sub-folder per digit (0-9) of PNG images, replaced atomically when it is a dataset headstart wrote (see `force`). */
   out: string;
+  /** Replace `out` even when it is not a dataset headstart wrote (its contents are deleted). @default false */
+  force?: boolean;
   /** Images per digit. @default 500 */
   perClass?: number;
   /** Side of the square images; the digit fits a box of 20/28 of it, as in MNIST. @default 28 */
@@ -52,7 +54,7 @@ const VARIATION = {
 } as const;
 
 const RENDER = 112;
-const options = ['out', 'perClass', 'size', 'fonts', 'seed', 'signal', 'onProgress'];
+const options = ['out', 'force', 'perClass', 'size', 'fonts', 'seed', 'signal', 'onProgress'];
 
 async function installedFamilies(): Promise<Set<string>> {
   try {
@@ -154,6 +156,7 @@ export async function synthDigits(opts: SynthDigitsOptions): Promise<SynthDigits
   if (!out) throw invalidOption('synthDigits needs out: the folder to write the digits to.');
   if (!Number.isInteger(perClass) || perClass < 1) throw invalidOption(`Expected perClass to be a positive integer. Received: ${String(perClass)}.`);
   if (!Number.isInteger(size) || size < 8) throw invalidOption(`Expected size to be an integer of at least 8. Received: ${String(size)}.`);
+  await prepareOutput(out, { kind: 'dataset', force: opts.force ?? false });
   const started = performance.now();
   const installed = await installedFamilies();
   const wanted = [...(opts.fonts ?? DIGIT_FONTS)];
@@ -181,6 +184,6 @@ export async function synthDigits(opts: SynthDigitsOptions): Promise<SynthDigits
     }
     const record = { generator: 'headstart synth digits', seed, perClass, size, fonts: fontsUsed, variation: VARIATION };
     await fs.writeFile(path.join(dir, 'SYNTH.json'), `${JSON.stringify(record, null, 2)}\n`);
-  });
+  }, { marker: 'dataset' });
   return { out: path.resolve(out), perClass, fontsUsed, fontsMissing, durationMs: performance.now() - started };
 }

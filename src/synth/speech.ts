@@ -3,7 +3,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { HeadstartError, createRng, invalidOption, rejectUnknownKeys, throwIfAborted, writeDirAtomic } from '../core/index.js';
+import { HeadstartError, createRng, invalidOption, prepareOutput, rejectUnknownKeys, throwIfAborted, writeDirAtomic } from '../core/index.js';
 import type { ProgressCallback } from '../core/index.js';
 import { decodeWav, encodeWav, mixToMono, resample, trimSilence } from '../data/index.js';
 
@@ -23,8 +23,10 @@ export const SPEECH_VOICES = [
 export const DIGIT_WORDS = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine'] as const;
 
 export interface SynthSpeechOptions {
-  /** Folder to write, replaced atomically. */
+  /** Folder to write, replaced atomically when it is a dataset headstart wrote (see `force`). */
   out: string;
+  /** Replace `out` even when it is not a dataset headstart wrote (its contents are deleted). @default false */
+  force?: boolean;
   /** Words to speak. @default DIGIT_WORDS */
   words?: readonly string[];
   /**
@@ -89,7 +91,7 @@ const DEFAULTS = {
   concurrency: 2,
   espeak: 'espeak-ng',
 };
-const KNOWN_KEYS = [...Object.keys(DEFAULTS), 'out', 'labels', 'signal', 'onProgress'];
+const KNOWN_KEYS = [...Object.keys(DEFAULTS), 'out', 'force', 'labels', 'signal', 'onProgress'];
 /** Names become folder and file names, and `_` separates the parts of a file name. */
 const NAME = /^[\p{L}\p{N}][\p{L}\p{N}' -]*$/u;
 const VOICE = /^[A-Za-z0-9-]+(\+[A-Za-z0-9-]+)?$/;
@@ -156,6 +158,7 @@ export async function synthSpeech(options: SynthSpeechOptions): Promise<SynthSpe
   if (o.layout !== 'folders' && o.layout !== 'flat') throw invalidOption(`Expected layout to be one of 'folders', 'flat'. Received: '${String(o.layout)}'.`);
   const started = performance.now();
 
+  await prepareOutput(o.out, { kind: 'dataset', force: options.force ?? false });
   const inventory = await espeakInventory(o.espeak);
   const known = (voice: string) => {
     const [base = '', variant] = voice.toLowerCase().split('+');
@@ -241,7 +244,7 @@ export async function synthSpeech(options: SynthSpeechOptions): Promise<SynthSpe
         clips,
       };
       await fs.writeFile(path.join(dir, 'SYNTH.json'), `${JSON.stringify(record, null, 2)}\n`);
-    });
+    }, { marker: 'dataset' });
   } finally {
     await fs.rm(scratch, { recursive: true, force: true });
   }

@@ -12,6 +12,8 @@ export const DEMO_DATA_DIR = fileURLToPath(new URL('../../assets/flowers-mini', 
 export interface DemoOptions extends WorkflowOptions {
   /** Where the demo model goes. @default '<home>/demo-model' */
   out?: string;
+  /** Replace `out` even when it is not a headstart model folder (see train's `force`). @default false */
+  force?: boolean;
   /** @default TRAIN_DEFAULTS.backbone */
   backbone?: string;
 }
@@ -20,7 +22,7 @@ export interface DemoResult extends TrainResult {
   data: string;
 }
 
-const KNOWN_OPTIONS = [...WORKFLOW_OPTION_KEYS, 'out', 'backbone'];
+const KNOWN_OPTIONS = [...WORKFLOW_OPTION_KEYS, 'out', 'force', 'backbone'];
 
 /** Runs the whole transfer-learning path on the bundled photos: no arguments, no downloads. */
 export async function demo(options: DemoOptions = {}): Promise<DemoResult> {

@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { HeadstartError, invalidChoice, rejectUnknownKeys, writeDirAtomic, writeFileAtomic } from '../core/index.js';
+import { HeadstartError, invalidChoice, prepareOutput, rejectUnknownKeys, writeDirAtomic, writeFileAtomic } from '../core/index.js';
 import { GraphBuilder, WEIGHTS_FILE, convertOnnxToLayers, encodeOnnxModel } from '../formats/index.js';
 import type { OnnxModel } from '../formats/index.js';
 import { backboneAsOnnx } from '../zoo/index.js';
@@ -19,8 +19,13 @@ const TFJS_METADATA_FILE = 'metadata.json';
 export interface ExportModelOptions extends Pick<WorkflowOptions, 'home' | 'engine' | 'onProgress'> {
   /** A model directory written by `train`. */
   model: string;
-  /** The file to write ('onnx'), or the folder ('tfjs': model.json, weights.bin, metadata.json); replaced atomically. */
+  /**
+   * The file to write ('onnx'), or the folder ('tfjs': model.json, weights.bin, metadata.json); replaced atomically
+   * when it is an earlier headstart export, refused otherwise unless `force`.
+   */
   out: string;
+  /** Replace `out` even when it is not an earlier headstart export of this format. @default false */
+  force?: boolean;
   /** @default 'onnx' */
   format?: ExportFormat;
 }
@@ -36,7 +41,7 @@ export interface ExportModelResult {
   sizeBytes: number;
 }
 
-const KNOWN_OPTIONS = ['model', 'out', 'format', 'home', 'engine', 'onProgress'];
+const KNOWN_OPTIONS = ['model', 'out', 'force', 'format', 'home', 'engine', 'onProgress'];
 
 /** The model as one ONNX graph: the backbone cut, then the head, ending in `probabilities`. */
 async function exportGraph(model: TransferModel, name: string): Promise<{ onnx: OnnxModel; input: string; output: string; metadata: Record<string, string> }> {
@@ -65,10 +70,32 @@ async function exportGraph(model: TransferModel, name: string): Promise<{ onnx: 
  * same graph rebuilt as a TF.js Layers model (a folder for tf.loadLayersModel, also in a browser), with its
  * preprocessing and labels in metadata.json. Both take NHWC float32 pixels preprocessed as the model card says.
  */
+/**
+ * Whether `file` is an ONNX model headstart exported: its ModelProto starts with ir_version (field 1) and then
+ * producer_name (field 2) 'headstart', so the first bytes say it without decoding the graph.
+ */
+async function isHeadstartOnnx(file: string): Promise<boolean> {
+  const handle = await fs.open(file, 'r');
+  try {
+    const { buffer, bytesRead } = await handle.read(Buffer.alloc(32), 0, 32, 0);
+    return buffer.subarray(0, bytesRead).includes(Buffer.from('\x12\x09headstart', 'latin1'));
+  } finally {
+    await handle.close();
+  }
+}
+
 export async function exportModel(options: ExportModelOptions): Promise<ExportModelResult> {
   rejectUnknownKeys('exportModel', options, KNOWN_OPTIONS);
   const format = options.format ?? 'onnx';
   if (!EXPORT_FORMATS.includes(format)) throw invalidChoice('format', format, EXPORT_FORMATS);
+  await prepareOutput(options.out, {
+    kind: format === 'onnx' ? 'model' : 'tfjs-export',
+    shape: format === 'onnx' ? 'file' : 'folder',
+    inputs: [options.model],
+    force: options.force ?? false,
+    isOwnFile: isHeadstartOnnx,
+    legacyFiles: [TFJS_METADATA_FILE, TFJS_MODEL_FILE],
+  });
   if ((await readModelManifest(options.model)).modality === 'text') {
     throw new HeadstartError(
       'HS_INVALID_OPTION',
@@ -93,7 +120,7 @@ export async function exportModel(options: ExportModelOptions): Promise<ExportMo
       await fs.writeFile(path.join(dir, TFJS_MODEL_FILE), modelJson);
       await fs.writeFile(path.join(dir, WEIGHTS_FILE), layers.weightData);
       await fs.writeFile(path.join(dir, TFJS_METADATA_FILE), metadataJson);
-    });
+    }, { marker: 'tfjs-export' });
     const sizeBytes = Buffer.byteLength(modelJson) + layers.weightData.byteLength + Buffer.byteLength(metadataJson);
     return { ...result, input: layers.inputName, output: layers.outputName, sizeBytes };
   } finally {

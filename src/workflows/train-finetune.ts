@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { HeadstartError, invalidOption, sha256, writeDirAtomic } from '../core/index.js';
+import { HeadstartError, invalidOption, markOutputFolder, sha256, writeDirAtomic } from '../core/index.js';
 import { resolveAugmentOptions, selectFeatureRows } from '../data/index.js';
 import type { AugmentOptions, FeatureSet, ImageDataset, SkippedFile } from '../data/index.js';
 import { createEngine } from '../engines/index.js';
@@ -189,6 +189,8 @@ export async function trainFineTuned(job: FineTuneJob): Promise<FineTuneTrainRes
   const { options, all, parts, seed, warnings } = job;
   const augment = options.augment ? resolveAugmentOptions(options.augment === true ? {} : options.augment) : undefined;
   const checkpointDir = path.join(options.out, CHECKPOINT_FOLDER);
+  // The checkpoint lives in --out before the model does: the marker lets a resumed or repeated run reuse the folder.
+  await markOutputFolder(options.out, 'model');
   const prepared = await prepareTop(options, all.classes, parts, seed);
   const { installed, card, cut, pooling, unfreeze, split, engine, trunk, top, extraction } = prepared;
   const { train: trainSet, val: valSet, test: testSet } = prepared.sets;
@@ -295,7 +297,7 @@ export async function trainFineTuned(job: FineTuneJob): Promise<FineTuneTrainRes
           warnings,
         });
       }
-    });
+    }, { marker: 'model' });
     if (!tuned.interrupted) await fs.rm(checkpointDir, { recursive: true, force: true });
     if (tuned.interrupted) {
       throw new HeadstartError(

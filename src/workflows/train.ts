@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { HeadstartError, invalidChoice, invalidOption, rejectUnknownKeys, writeDirAtomic } from '../core/index.js';
+import { HeadstartError, invalidChoice, invalidOption, prepareOutput, rejectUnknownKeys, writeDirAtomic } from '../core/index.js';
 import { selectFeatureRows, splitDataset } from '../data/index.js';
 import type { ImageDataset, PerClassCounts, SkippedFile, SplitFractions } from '../data/index.js';
 import type { Pooling } from '../engines/index.js';
@@ -37,8 +37,13 @@ export interface TrainOptions extends WorkflowOptions, HeadOptions, FineTuneTrai
    * its layout (see detectDatasetKind).
    */
   data: string;
-  /** Folder to write the model directory to (replaced atomically if it exists). */
+  /**
+   * Folder to write the model directory to, replaced atomically if it holds an earlier headstart model. Any other
+   * existing folder is refused unless `force`; a folder that is, contains or lies inside `data` or `val` always is.
+   */
   out: string;
+  /** Replace `out` even when it is not a headstart model folder (its contents are deleted). @default false */
+  force?: boolean;
   /** Separate validation data. Without it, validation and test parts are split off `data`. */
   val?: string;
   /** Zoo id of the backbone (a text backbone's id or folder for text data). @default 'mobilenet-v1-imagenet'; text: 'glove-wink-100d' */
@@ -94,8 +99,13 @@ export const TRAIN_DEFAULTS = {
 const KNOWN_OPTIONS = [
   ...WORKFLOW_OPTION_KEYS,
   ...Object.keys(TRAIN_HEAD_DEFAULTS).filter((k) => k !== 'kind'),
-  'data', 'out', 'val', 'backbone', 'cut', 'pooling', 'head', 'split', 'perClass', 'report', 'strategy', 'textColumn', 'labelColumn', ...FINE_TUNE_TRAIN_KEYS,
+  'data', 'out', 'force', 'val', 'backbone', 'cut', 'pooling', 'head', 'split', 'perClass', 'report', 'strategy', 'textColumn', 'labelColumn', ...FINE_TUNE_TRAIN_KEYS,
 ];
+
+/** Checks `out` before any training: see `prepareOutput`. Model folders written before output markers have headstart.json. */
+async function prepareModelOutput(options: Pick<TrainOptions, 'out' | 'data' | 'val' | 'force'>): Promise<string> {
+  return prepareOutput(options.out, { kind: 'model', inputs: [options.data, options.val], force: options.force ?? false, legacyFiles: [MANIFEST_FILE] });
+}
 
 async function predictClasses(head: Head, set: FeatureSet): Promise<Int32Array> {
   return argmaxRows(await head.predict(set.values, set.labels.length), set.classes.length);
@@ -119,6 +129,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   if (strategy === 'finetune' && options.head !== undefined && options.head !== 'linear') {
     throw invalidOption(`Fine-tuning trains a linear head; head '${options.head}' works with strategy 'features' only.`);
   }
+  await prepareModelOutput(options);
   const seed = options.seed ?? TRAIN_DEFAULTS.seed;
   const kind = options.head ?? TRAIN_DEFAULTS.head;
   const onBadFile = options.onBadFile ?? 'skip';
@@ -265,7 +276,7 @@ async function trainOnFeatures(job: {
           warnings,
         });
       }
-    });
+    }, { marker: 'model' });
     const wroteReport = options.report !== false && reportMetrics !== undefined;
     return {
       modelDir: path.resolve(options.out),

@@ -1,5 +1,4 @@
-import { promises as fs } from 'node:fs';
-import { HeadstartError, invalidOption, rejectUnknownKeys, sha256, throwIfAborted } from '../core/index.js';
+import { HeadstartError, invalidOption, readInputFile, rejectUnknownKeys, sha256, throwIfAborted } from '../core/index.js';
 import type { ProgressCallback } from '../core/index.js';
 import { decodeImage } from '../data/index.js';
 import type { BadFilePolicy, FeatureCache, FeatureSet, ImageDataset, LabeledItem, SkippedFile } from '../data/index.js';
@@ -50,7 +49,9 @@ interface PreparedBatch {
 async function prepareBatch(items: LabeledItem[], backbone: Backbone, cache: FeatureCache | undefined): Promise<PreparedBatch> {
   const bytes = await Promise.all(
     items.map((item) =>
-      fs.readFile(item.path).catch((err: unknown) => new HeadstartError('HS_FILE_NOT_FOUND', `Cannot read ${item.path}: ${(err as Error).message}.`, { cause: err })),
+      readInputFile(item.path, 'image').catch((err: unknown) =>
+        err instanceof HeadstartError ? err : new HeadstartError('HS_FILE_NOT_FOUND', `Cannot read ${item.path}: ${(err as Error).message}.`, { cause: err }),
+      ),
     ),
   );
   const readErrors = bytes.map((b) => (b instanceof HeadstartError ? b : undefined));

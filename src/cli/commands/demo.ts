@@ -1,7 +1,7 @@
 import { demo, formatTable, loadImageDataset } from '../../index.js';
 import type { DemoOptions, DemoResult } from '../../index.js';
 import { defineCommand } from '../command-spec.js';
-import { envHelp } from '../common-flags.js';
+import { envHelp, FORCE_FLAG } from '../common-flags.js';
 import { backboneText, percent, quotedPath, trainingReportPath, warningLines } from './result-text.js';
 import { BACKBONE_FLAG } from './train.js';
 import { workflowOptions } from './workflow-options.js';
@@ -55,6 +55,7 @@ export const demoCommand = defineCommand({
     'from its npm package once.',
   flags: {
     out: { kind: 'string', placeholder: 'DIR', default: '<HEADSTART_HOME>/demo-model', description: 'Where the demo model goes.', group: 'Data' },
+    ...FORCE_FLAG,
     backbone: BACKBONE_FLAG,
     'no-cache': { kind: 'boolean', description: 'Do not reuse or store features in the feature cache.', group: 'Data' },
   },
@@ -63,6 +64,7 @@ export const demoCommand = defineCommand({
   async run({ flags }, ctx) {
     const options: DemoOptions = workflowOptions(ctx, { noCache: flags.noCache });
     if (flags.out !== undefined) options.out = flags.out;
+    if (flags.force) options.force = true;
     if (flags.backbone !== undefined) options.backbone = flags.backbone;
     const result = await demo(options);
     const photos = ctx.json ? [] : await examplePhotos(result.data);

@@ -1,6 +1,6 @@
 import { EXPORT_FORMATS, exportModel } from '../../index.js';
 import { defineCommand } from '../command-spec.js';
-import { envHelp } from '../common-flags.js';
+import { envHelp, FORCE_FLAG } from '../common-flags.js';
 
 export const exportCommand = defineCommand({
   name: 'export',
@@ -12,7 +12,8 @@ export const exportCommand = defineCommand({
     "tf.loadLayersModel loads, in Node or in a browser; it is the same graph rebuilt from standard Keras layers.",
   flags: {
     model: { kind: 'string', placeholder: 'DIR', required: true, description: "A model directory written by 'headstart train'.", group: 'Data' },
-    out: { kind: 'string', placeholder: 'PATH', required: true, description: 'The file (onnx) or folder (tfjs) to write, replaced atomically.', group: 'Output' },
+    out: { kind: 'string', placeholder: 'PATH', required: true, description: 'The file (onnx) or folder (tfjs) to write; an earlier export there is replaced atomically, anything else needs --force.', group: 'Output' },
+    ...FORCE_FLAG,
     format: { kind: 'choice', choices: EXPORT_FORMATS, default: 'onnx', description: 'Output format.', group: 'Output' },
   },
   env: envHelp(),
@@ -21,6 +22,7 @@ export const exportCommand = defineCommand({
     const result = await exportModel({
       model: flags.model,
       out: flags.out,
+      ...(flags.force ? { force: true } : {}),
       ...(flags.format !== undefined ? { format: flags.format } : {}),
       ...(ctx.home !== undefined ? { home: ctx.home } : {}),
       onProgress: ctx.onProgress,

@@ -1,5 +1,4 @@
-import { promises as fs } from 'node:fs';
-import { formatTable, predict, readModelManifest } from '../../index.js';
+import { formatTable, HeadstartError, predict, readInputText, readModelManifest } from '../../index.js';
 import type { PredictOptions, PredictResult, RankedClasses, TextPredictOptions, TextPredictResult } from '../../index.js';
 import { defineCommand } from '../command-spec.js';
 import { DATA_POLICY_FLAGS, envHelp, resolveBadFilePolicy } from '../common-flags.js';
@@ -19,10 +18,11 @@ function predictLines(result: PredictResult | TextPredictResult): string {
   return lines.join('\n');
 }
 
-/** One sentence per non-empty line. */
+/** One sentence per non-empty line; a missing file is a command-line mistake, a FIFO or huge file an input error. */
 async function readSentences(file: string): Promise<string[]> {
-  const text = await fs.readFile(file, 'utf8').catch((err: unknown) => {
-    throw usageError(`Cannot read --file ${file}: ${(err as Error).message}.`, 'predict');
+  const text = await readInputText(file).catch((err: unknown) => {
+    if (err instanceof HeadstartError && err.code !== 'HS_FILE_NOT_FOUND') throw err;
+    throw usageError(`Cannot read --file ${file}: ${(err as Error).message}`, 'predict');
   });
   return text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== '');
 }

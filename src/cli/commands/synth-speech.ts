@@ -1,6 +1,7 @@
 import { DIGIT_WORDS, SPEECH_VOICES, synthSpeech } from '../../index.js';
 import type { SynthSpeechOptions } from '../../index.js';
 import { defineCommand } from '../command-spec.js';
+import { FORCE_FLAG } from '../common-flags.js';
 
 /** `a,b , c` -> ['a', 'b', 'c']. */
 function list(text: string): string[] {
@@ -16,7 +17,8 @@ export const synthSpeechCommand = defineCommand({
     '<label>_<voice>_<take>.wav, one sub-folder per label (or flat with --layout flat, readable with the pattern ' +
     "'{label}_{speaker}_{index}.wav'). The same seed writes the same bytes. SYNTH.json records every clip.",
   flags: {
-    out: { kind: 'string', placeholder: 'DIR', required: true, description: 'Folder to write (replaced if it exists).', group: 'Output' },
+    out: { kind: 'string', placeholder: 'DIR', required: true, description: 'Folder to write (an earlier dataset headstart wrote there is replaced; anything else needs --force).', group: 'Output' },
+    ...FORCE_FLAG,
     words: { kind: 'string', placeholder: 'LIST', default: DIGIT_WORDS.join(','), description: 'Comma-separated words to speak.' },
     labels: { kind: 'string', placeholder: 'LIST', default: '<the words>', description: 'Comma-separated class name of each word, e.g. 0,1,...,9 to match FSDD.' },
     voices: { kind: 'string', placeholder: 'LIST', default: SPEECH_VOICES.join(','), description: "espeak-ng voices ('espeak-ng --voices'), optionally +variant." },
@@ -34,6 +36,7 @@ export const synthSpeechCommand = defineCommand({
   ],
   async run({ flags }, ctx) {
     const options: SynthSpeechOptions = { out: flags.out, signal: ctx.signal, onProgress: ctx.onProgress };
+    if (flags.force) options.force = true;
     if (flags.words !== undefined) options.words = list(flags.words);
     if (flags.labels !== undefined) options.labels = list(flags.labels);
     if (flags.voices !== undefined) options.voices = list(flags.voices);

@@ -2,7 +2,7 @@ import { BATCH_NORM_MODES, FINE_TUNE_DEFAULTS, FINE_TUNE_SCHEDULES, formatMetric
 import type { TrainOptions, TrainResult } from '../../index.js';
 import { defineCommand } from '../command-spec.js';
 import type { FlagSpec } from '../command-spec.js';
-import { DATA_POLICY_FLAGS, envHelp, resolveBadFilePolicy } from '../common-flags.js';
+import { DATA_POLICY_FLAGS, envHelp, FORCE_FLAG, resolveBadFilePolicy } from '../common-flags.js';
 import { usageError } from '../errors.js';
 import { backboneText, percent, quotedPath, trainingReportPath, warningLines } from './result-text.js';
 import { workflowOptions } from './workflow-options.js';
@@ -147,7 +147,8 @@ export const trainCommand = defineCommand({
     'the model directory (headstart.json, head/, card.md, report.html, metrics.json) atomically to --out.',
   flags: {
     data: { kind: 'string', placeholder: 'DIR', required: true, description: 'Image folder (one sub-folder per class) or a CSV/JSONL manifest; or a text dataset.', group: 'Data' },
-    out: { kind: 'string', placeholder: 'DIR', required: true, description: 'Folder to write the model directory to (replaced atomically if it exists).', group: 'Data' },
+    out: { kind: 'string', placeholder: 'DIR', required: true, description: 'Folder to write the model directory to (an earlier model there is replaced atomically; anything else needs --force).', group: 'Data' },
+    ...FORCE_FLAG,
     val: { kind: 'string', placeholder: 'DIR', description: 'Separate validation data. Without it, validation and test parts are split off --data.', group: 'Data' },
     ...SPLIT_FLAGS,
     'text-column': { kind: 'string', placeholder: 'NAME', default: 'text', description: 'Text datasets: the column (CSV, TSV) or key (JSONL) holding the text.', group: 'Data' },
@@ -181,6 +182,7 @@ export const trainCommand = defineCommand({
       out: flags.out,
       ...splitOptions(flags, 'train'),
     };
+    if (flags.force) options.force = true;
     if (flags.val !== undefined) options.val = flags.val;
     if (flags.backbone !== undefined) options.backbone = flags.backbone;
     if (flags.cut !== undefined) options.cut = flags.cut;

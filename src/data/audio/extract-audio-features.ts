@@ -1,5 +1,4 @@
-import { promises as fs } from 'node:fs';
-import { HeadstartError, invalidChoice, rejectUnknownKeys, throwIfAborted } from '../../core/index.js';
+import { HeadstartError, invalidChoice, rejectUnknownKeys, readInputFile, throwIfAborted } from '../../core/index.js';
 import type { ProgressCallback } from '../../core/index.js';
 import type { BadFilePolicy, FeatureSet, SkippedFile } from '../types.js';
 import type { AudioDataset } from './audio-folder.js';
@@ -45,9 +44,7 @@ async function visitClips(
     throwIfAborted(signal);
     const item = dataset.items[i]!;
     try {
-      const bytes = await fs.readFile(item.path).catch((err: NodeJS.ErrnoException) => {
-        throw new HeadstartError('HS_AUDIO_UNREADABLE', `Cannot read ${item.path}: ${err.code ?? err.message}. Check the file, or pass --on-bad-file skip.`, { cause: err });
-      });
+      const bytes = await readInputFile(item.path, 'audio');
       const audio = decodeWav(bytes, { name: item.path });
       if ((audio.samples[0]?.length ?? 0) === 0) {
         throw new HeadstartError('HS_AUDIO_UNREADABLE', `Cannot use ${item.path}: it holds no samples. Remove it, or pass --on-bad-file skip.`);

@@ -1,5 +1,4 @@
-import { promises as fs } from 'node:fs';
-import { HeadstartError, invalidChoice, invalidOption, rejectUnknownKeys } from '../../core/index.js';
+import { HeadstartError, invalidChoice, invalidOption, readInputFile, rejectUnknownKeys } from '../../core/index.js';
 import { describeStart } from '../decode-image.js';
 
 /** Sample encodings headstart reads and writes: integer PCM (8-bit unsigned, others signed) and IEEE float. */
@@ -176,20 +175,12 @@ export function decodeWav(bytes: Uint8Array, options: DecodeWavOptions = {}): Wa
 /**
  * Reads and decodes a WAV file (see {@link decodeWav}); bytes are decoded directly.
  *
- * @throws HeadstartError `HS_FILE_NOT_FOUND` for a missing file; `HS_AUDIO_UNREADABLE` naming the file otherwise.
+ * @throws HeadstartError `HS_FILE_NOT_FOUND`, `HS_INPUT_NOT_A_FILE` or `HS_INPUT_TOO_LARGE` (see readInputFile);
+ * `HS_AUDIO_UNREADABLE` naming the file when it does not decode.
  */
 export async function readWav(source: string | Uint8Array, options: DecodeWavOptions = {}): Promise<WavAudio> {
   if (typeof source !== 'string') return decodeWav(source, options);
-  let bytes: Uint8Array;
-  try {
-    bytes = await fs.readFile(source);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
-      throw new HeadstartError('HS_FILE_NOT_FOUND', `Audio file ${source} does not exist. Check the path.`, { cause: err });
-    }
-    throw err;
-  }
-  return decodeWav(bytes, { ...options, name: options.name ?? source });
+  return decodeWav(await readInputFile(source, 'audio'), { ...options, name: options.name ?? source });
 }
 
 const BYTES_PER_SAMPLE: Record<WavSampleFormat, number> = { pcm8: 1, pcm16: 2, pcm24: 3, pcm32: 4, float32: 4, float64: 8 };

@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { HeadstartError, invalidChoice, invalidOption, rejectUnknownKeys } from '../../core/index.js';
+import { HeadstartError, invalidChoice, invalidOption, readInputFile, rejectUnknownKeys } from '../../core/index.js';
 import type { BadFilePolicy } from '../types.js';
 import { decodeText } from './decode-text.js';
 import type { TextEncoding } from './decode-text.js';
@@ -104,7 +104,7 @@ function byCodePoint(a: string, b: string): number {
 
 /** Reads and decodes one file, recording its encoding and any warning. */
 async function readText(file: string, encodings: Record<string, TextEncoding>, warnings: string[]): Promise<string> {
-  const decoded = decodeText(await fs.readFile(file), file);
+  const decoded = decodeText(await readInputFile(file, 'text'), file);
   encodings[file] = decoded.encoding;
   if (decoded.warning) warnings.push(decoded.warning);
   return decoded.text;
