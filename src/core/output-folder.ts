@@ -87,6 +87,9 @@ async function probeWritable(target: string): Promise<void> {
   }
 }
 
+/** Kinds written into an existing folder file by file, not swapped in whole: `force` adds files, deletes none. */
+const IN_PLACE_KINDS: readonly OutputKind[] = ['report', 'work-folder'];
+
 function refuse(out: string, why: string, fix: string): HeadstartError {
   return new HeadstartError('HS_OUTPUT_EXISTS', `The output ${out} already exists and ${why}: headstart will not replace it. ${fix}`);
 }
@@ -114,7 +117,8 @@ async function checkExisting(out: string, resolved: string, options: PrepareOutp
   if (entries.length === 0) return;
   if (kind === undefined && options.legacyFiles?.length && options.legacyFiles.every((f) => entries.includes(f))) return;
   const why = kind === undefined ? `was not written by headstart (it has no ${OUTPUT_MARKER_FILE})` : `holds a headstart ${kind}, not a ${options.kind}`;
-  throw refuse(out, why, `${other}, or pass --force (force: true) to replace its contents.`);
+  const forced = IN_PLACE_KINDS.includes(options.kind) ? 'write into it anyway' : 'replace it and everything in it';
+  throw refuse(out, why, `${other}, or pass --force (force: true) to ${forced}.`);
 }
 
 /**

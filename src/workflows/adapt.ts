@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { HeadstartError, invalidChoice, invalidOption, rejectUnknownKeys } from '../core/index.js';
+import { HeadstartError, invalidChoice, invalidOption, markOutputFolder, rejectUnknownKeys } from '../core/index.js';
 import { adaptFeatures, ADAPT_FEATURES_DEFAULTS, ADAPT_METHODS } from '../adapt/index.js';
 import type { AdaptFeaturesOptions, AdaptFeaturesResult, AdaptMethod, DomainScores, ShiftMeasures } from '../adapt/index.js';
 import { isImageFileName, loadImageDataset } from '../data/index.js';
@@ -12,12 +12,12 @@ import { writeDiagnosticsReport } from '../report/index.js';
 import type { DiagnosticsReportInput } from '../report/index.js';
 import { defaultReportDir } from './rank.js';
 import { withDomainFeatures } from './domain-features.js';
-import { WORKFLOW_OPTION_KEYS } from './shared-options.js';
-import type { WorkflowOptions } from './shared-options.js';
+import { prepareOutputFolder, WORKFLOW_OPTION_KEYS } from './shared-options.js';
+import type { OutputFolderOptions, WorkflowOptions } from './shared-options.js';
 
 type MethodOptions = Omit<AdaptFeaturesOptions, 'method' | 'engine' | 'signal' | 'onProgress'>;
 
-export interface AdaptDomainsOptions extends WorkflowOptions, MethodOptions {
+export interface AdaptDomainsOptions extends WorkflowOptions, MethodOptions, OutputFolderOptions {
   /** Labelled source images: a folder with one sub-folder per class, or a manifest. */
   source: string;
   /**
@@ -52,7 +52,7 @@ export interface AdaptDomainsResult extends Omit<AdaptFeaturesResult, 'target'> 
 const KNOWN_OPTIONS = [
   ...WORKFLOW_OPTION_KEYS,
   ...Object.keys(ADAPT_FEATURES_DEFAULTS),
-  'alignmentWeight', 'source', 'target', 'method', 'backbone', 'cut', 'pooling', 'out', 'report',
+  'alignmentWeight', 'source', 'target', 'method', 'backbone', 'cut', 'pooling', 'out', 'force', 'report',
 ];
 
 /** A labelled dataset, or a plain folder of images read as unlabelled (label ''). */
@@ -124,6 +124,7 @@ export async function adaptDomains(options: AdaptDomainsOptions): Promise<AdaptD
   if (!options.source) throw invalidOption('adaptDomains needs source: the labelled images a model is trained on.');
   if (!options.target) throw invalidOption('adaptDomains needs target: the images to adapt to (labelled or not).');
   if (!ADAPT_METHODS.includes(options.method)) throw invalidChoice('method', options.method, ADAPT_METHODS);
+  const reportDir = options.report === false ? undefined : await prepareOutputFolder(options.out ?? defaultReportDir('adapt', options.target), 'report', [options.source, options.target], options.force);
   const onBadFile = options.onBadFile ?? 'skip';
   const source = await loadImageDataset(options.source, { onBadFile });
   const target = await loadTargetImages(options.target, onBadFile);
@@ -162,9 +163,9 @@ export async function adaptDomains(options: AdaptDomainsOptions): Promise<AdaptD
         adapted: computeMetrics(truth, Int32Array.from(scored, (r) => predictions.adapted[r]!), source.classes),
       };
     }
-    if (options.report !== false) {
-      const dir = path.resolve(options.out ?? defaultReportDir('adapt', options.target));
-      const written = await writeDiagnosticsReport(dir, reportOf(result), result);
+    if (reportDir) {
+      const written = await writeDiagnosticsReport(reportDir, reportOf(result), result);
+      await markOutputFolder(reportDir, 'report');
       result.reportPath = written.htmlPath;
       result.resultsPath = written.jsonPath;
     }

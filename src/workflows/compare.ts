@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { createRng, invalidChoice, invalidOption, rejectUnknownKeys, shuffleInPlace } from '../core/index.js';
+import { createRng, invalidChoice, invalidOption, markOutputFolder, rejectUnknownKeys, shuffleInPlace } from '../core/index.js';
 import { decodeImageSet, loadImageDataset, selectFeatureRows, writeManifest } from '../data/index.js';
 import type { FeatureSet, LabeledItem, SkippedFile } from '../data/index.js';
 import { createEngine } from '../engines/index.js';
@@ -10,8 +10,8 @@ import { evaluateModel } from './evaluate-model.js';
 import { learningCurveReport, runLearningCurve, writeLearningCurveReport } from './learning-curve.js';
 import type { CurvePoint, CurveRun } from './learning-curve.js';
 import { scratchEpochsFor, scratchInputSpec, trainScratchModel } from './pretrain.js';
-import { openFeatureCache, resolveHome, WORKFLOW_OPTION_KEYS } from './shared-options.js';
-import type { WorkflowOptions } from './shared-options.js';
+import { openFeatureCache, prepareOutputFolder, resolveHome, WORKFLOW_OPTION_KEYS } from './shared-options.js';
+import type { OutputFolderOptions, WorkflowOptions } from './shared-options.js';
 import { TRAIN_DEFAULTS, train } from './train.js';
 
 /**
@@ -21,7 +21,7 @@ import { TRAIN_DEFAULTS, train } from './train.js';
 export type CompareStrategy = 'frozen + head' | 'fine-tuned' | 'scratch';
 export const COMPARE_STRATEGIES: readonly CompareStrategy[] = ['frozen + head', 'fine-tuned', 'scratch'];
 
-export interface CompareOptions extends WorkflowOptions {
+export interface CompareOptions extends WorkflowOptions, OutputFolderOptions {
   /** Labelled images: a folder with one sub-folder per class, or a manifest. */
   data: string;
   /** @default TRAIN_DEFAULTS.backbone */
@@ -57,7 +57,7 @@ export interface CompareResult {
 }
 
 export const COMPARE_DEFAULTS = { shots: [1, 2, 5, 10, 20, 0], seeds: [1, 2, 3], testFraction: 0.25, scratchSize: 32 };
-const KNOWN_OPTIONS = [...WORKFLOW_OPTION_KEYS, ...Object.keys(COMPARE_DEFAULTS), 'data', 'backbone', 'strategies', 'out'];
+const KNOWN_OPTIONS = [...WORKFLOW_OPTION_KEYS, ...Object.keys(COMPARE_DEFAULTS), 'data', 'backbone', 'strategies', 'out', 'force'];
 
 
 
@@ -78,8 +78,9 @@ export async function compareStrategies(options: CompareOptions): Promise<Compar
   const card = await getModelCard(backboneId, { home });
   const strategies = options.strategies ?? COMPARE_STRATEGIES.filter((s) => s !== 'fine-tuned' || card.blocks !== undefined);
   for (const s of strategies) if (!COMPARE_STRATEGIES.includes(s)) throw invalidChoice('strategies', s, COMPARE_STRATEGIES);
+  const out = await prepareOutputFolder(options.out ?? path.join('headstart-reports', `compare-${path.basename(path.resolve(options.data))}`), 'work-folder', [options.data], options.force);
+  await markOutputFolder(out, 'work-folder');
   const dataset = await loadImageDataset(options.data, { onBadFile: options.onBadFile ?? 'skip' });
-  const out = path.resolve(options.out ?? path.join('headstart-reports', `compare-${path.basename(path.resolve(options.data))}`));
 
   // A fixed test set per class; every run draws its k examples per class from the rest (the pool).
   const byClass = dataset.classes.map((c) => shuffleInPlace(dataset.items.filter((i) => i.label === c), createRng(0)));

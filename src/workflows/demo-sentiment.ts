@@ -1,7 +1,7 @@
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { HeadstartError, createRng, invalidOption, rejectUnknownKeys, shuffleInPlace, writeFileAtomic } from '../core/index.js';
+import { createRng, HeadstartError, invalidOption, markOutputFolder, rejectUnknownKeys, shuffleInPlace, writeFileAtomic } from '../core/index.js';
 import { BagOfWords, loadTextDataset, selectFeatureRows, splitDataset } from '../data/index.js';
 import type { FeatureSet, TextDataset, TextItem } from '../data/index.js';
 import { createEngine } from '../engines/index.js';
@@ -14,8 +14,8 @@ import { learningCurveReport, runLearningCurve, writeLearningCurveReport } from 
 import type { CurvePoint, CurveRun } from './learning-curve.js';
 import { TEXT_SCRATCH_DEFAULTS, trainScratchModel } from './pretrain.js';
 import { fitTextSourceEncoding } from './text-source.js';
-import { openFeatureCache, resolveHome, WORKFLOW_OPTION_KEYS } from './shared-options.js';
-import type { WorkflowOptions } from './shared-options.js';
+import { openFeatureCache, prepareOutputFolder, resolveHome, WORKFLOW_OPTION_KEYS } from './shared-options.js';
+import type { OutputFolderOptions, WorkflowOptions } from './shared-options.js';
 
 /**
  * How the k labelled product reviews per class are used:
@@ -30,7 +30,7 @@ import type { WorkflowOptions } from './shared-options.js';
 export type SentimentMethod = 'word vectors + head' | 'source model frozen' | 'source model fine-tuned' | 'source model fine-tuned, own head' | 'scratch' | 'zero-shot';
 export const SENTIMENT_METHODS: readonly SentimentMethod[] = ['word vectors + head', 'source model frozen', 'source model fine-tuned', 'source model fine-tuned, own head', 'scratch', 'zero-shot'];
 
-export interface SentimentOptions extends WorkflowOptions {
+export interface SentimentOptions extends WorkflowOptions, OutputFolderOptions {
   /**
    * Folder of the UCI Sentiment Labelled Sentences (imdb_labelled.txt, amazon_cells_labelled.txt).
    * @default ../shared/data/sentiment-sentences beside the headstart folder, when it exists
@@ -102,7 +102,7 @@ const TARGET_FILE = 'amazon_cells_labelled.txt';
 const SOURCE_SEED = 42;
 const TARGET_SPLIT_SEED = 0;
 const SOURCE_SPLIT = { val: 0.1, test: 0.2 };
-const KNOWN_OPTIONS = [...WORKFLOW_OPTION_KEYS, 'dataDir', 'out', ...Object.keys(SENTIMENT_DEFAULTS)];
+const KNOWN_OPTIONS = [...WORKFLOW_OPTION_KEYS, 'dataDir', 'out', 'force', ...Object.keys(SENTIMENT_DEFAULTS)];
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 
 function resolveDataDir(dataDir: string | undefined): string {
@@ -158,7 +158,8 @@ export async function demoSentiment(options: SentimentOptions = {}): Promise<Sen
   const started = performance.now();
   const dataDir = resolveDataDir(options.dataDir);
   const home = resolveHome(options);
-  const work = path.resolve(options.out ?? path.join(home, 'demo-sentiment'));
+  const work = await prepareOutputFolder(options.out ?? path.join(home, 'demo-sentiment'), 'work-folder', [dataDir], options.force);
+  await markOutputFolder(work, 'work-folder');
   const ownsEngine = options.engine === undefined;
   const engine = options.engine ?? createEngine();
   const cache = openFeatureCache(options);

@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { createRng, invalidOption, rejectUnknownKeys, shuffleInPlace } from '../core/index.js';
+import { createRng, invalidOption, markOutputFolder, rejectUnknownKeys, shuffleInPlace } from '../core/index.js';
 import { MNIST_CREDIT, decodeImageSet, loadImageDataset, writeManifest, writeMnistImages } from '../data/index.js';
 import type { FeatureSet, ImageDataset } from '../data/index.js';
 import { createEngine } from '../engines/index.js';
@@ -14,8 +14,8 @@ import { evaluateModel } from './evaluate-model.js';
 import { learningCurveReport, runLearningCurve, writeLearningCurveReport } from './learning-curve.js';
 import type { CurvePoint, CurveRun } from './learning-curve.js';
 import { SCRATCH_DEFAULTS, pretrain, scratchEpochsFor, scratchInputSpec, trainScratchModel } from './pretrain.js';
-import { resolveHome, WORKFLOW_OPTION_KEYS } from './shared-options.js';
-import type { WorkflowOptions } from './shared-options.js';
+import { prepareOutputFolder, resolveHome, WORKFLOW_OPTION_KEYS } from './shared-options.js';
+import type { OutputFolderOptions, WorkflowOptions } from './shared-options.js';
 import { train } from './train.js';
 
 /**
@@ -27,7 +27,7 @@ import { train } from './train.js';
 export type Sim2RealMethod = 'frozen + head' | 'fine-tuned' | 'fine-tuned, own head' | 'scratch' | 'zero-shot';
 export const SIM2REAL_METHODS: readonly Sim2RealMethod[] = ['frozen + head', 'fine-tuned', 'fine-tuned, own head', 'scratch', 'zero-shot'];
 
-export interface Sim2RealOptions extends WorkflowOptions {
+export interface Sim2RealOptions extends WorkflowOptions, OutputFolderOptions {
   /** Work folder: the generated data, the per-run models, results.json and report.html. @default '<home>/demo-sim2real' */
   out?: string;
   /** Synthetic source digits per class. @default 500 */
@@ -61,7 +61,7 @@ export interface Sim2RealResult {
 }
 
 export const SIM2REAL_DEFAULTS = { sourcePerClass: 500, shots: [1, 5, 10, 50], seeds: [1, 2, 3], testPerClass: 100, unfreeze: 2, sourceEpochs: 15 };
-const KNOWN_OPTIONS = [...WORKFLOW_OPTION_KEYS, 'out', ...Object.keys(SIM2REAL_DEFAULTS)];
+const KNOWN_OPTIONS = [...WORKFLOW_OPTION_KEYS, 'out', 'force', ...Object.keys(SIM2REAL_DEFAULTS)];
 const SOURCE_ID = 'sim2real-digits';
 const SYNTH_SEED = 42;
 
@@ -92,7 +92,8 @@ export async function demoSim2Real(options: Sim2RealOptions = {}): Promise<Sim2R
   if (o.seeds.length === 0 || !o.seeds.every(Number.isInteger)) throw invalidOption(`Expected seeds to be integers. Received: ${JSON.stringify(o.seeds)}.`);
   const started = performance.now();
   const home = resolveHome(options);
-  const work = path.resolve(options.out ?? path.join(home, 'demo-sim2real'));
+  const work = await prepareOutputFolder(options.out ?? path.join(home, 'demo-sim2real'), 'work-folder', [], options.force);
+  await markOutputFolder(work, 'work-folder');
   const common = { home, signal: options.signal, onProgress: options.onProgress };
   const ownsEngine = options.engine === undefined;
   const engine = options.engine ?? createEngine();

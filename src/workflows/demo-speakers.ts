@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { HeadstartError, createRng, invalidOption, rejectUnknownKeys, shuffleInPlace, writeFileAtomic } from '../core/index.js';
+import { createRng, HeadstartError, invalidOption, markOutputFolder, rejectUnknownKeys, shuffleInPlace, writeFileAtomic } from '../core/index.js';
 import { listAudioFolder, selectFeatureRows, splitDataset } from '../data/index.js';
 import type { AudioDataset, AudioItem, FeatureSet } from '../data/index.js';
 import { createEngine } from '../engines/index.js';
@@ -14,8 +14,8 @@ import { loadSourceModel, readSourceModelInfo, saveSourceModel } from '../zoo/in
 import { learningCurveReport, runLearningCurve, writeLearningCurveReport } from './learning-curve.js';
 import type { CurvePoint, CurveRun } from './learning-curve.js';
 import { trainScratchModel } from './pretrain.js';
-import { resolveHome, WORKFLOW_OPTION_KEYS } from './shared-options.js';
-import type { WorkflowOptions } from './shared-options.js';
+import { prepareOutputFolder, resolveHome, WORKFLOW_OPTION_KEYS } from './shared-options.js';
+import type { OutputFolderOptions, WorkflowOptions } from './shared-options.js';
 
 /**
  * How the k labelled clips per digit of the target speaker are used: 'frozen + head' trains a new linear head on
@@ -28,7 +28,7 @@ export const SPEAKERS_METHODS: readonly SpeakersMethod[] = ['frozen + head', 'fi
 /** The Free Spoken Digit Dataset's recordings beside the repository (../shared/data/fsdd/recordings). */
 export const SPEAKERS_DATA_DIR = fileURLToPath(new URL('../../../shared/data/fsdd/recordings', import.meta.url));
 
-export interface SpeakersOptions extends WorkflowOptions {
+export interface SpeakersOptions extends WorkflowOptions, OutputFolderOptions {
   /** FSDD recordings: `{digit}_{speaker}_{index}.wav` files in one folder. @default SPEAKERS_DATA_DIR */
   data?: string;
   /** Work folder: cached source models and synthetic speech, results.json and report.html. @default '<home>/demo-speakers' */
@@ -81,7 +81,7 @@ export interface SpeakersResult {
 }
 
 export const SPEAKERS_DEFAULTS = { shots: [1, 3, 5, 10], seeds: [1, 2, 3], synthetic: true, testTakes: 10, sourceEpochs: 6, width: 8, synthPerWord: 5 };
-const KNOWN_OPTIONS = [...WORKFLOW_OPTION_KEYS, 'data', 'out', 'speakers', ...Object.keys(SPEAKERS_DEFAULTS)];
+const KNOWN_OPTIONS = [...WORKFLOW_OPTION_KEYS, 'data', 'out', 'force', 'speakers', ...Object.keys(SPEAKERS_DEFAULTS)];
 const FSDD_PATTERN = '{label}_{speaker}_{index}.wav';
 const SOURCE_SEED = 42;
 const SOURCE_TRAINING = { learningRate: 0.0015, batchSize: 32, patience: 3 };
@@ -114,7 +114,8 @@ export async function demoSpeakers(options: SpeakersOptions = {}): Promise<Speak
   if (!(await fs.stat(data).catch(() => undefined))) {
     throw new HeadstartError('HS_FILE_NOT_FOUND', `FSDD recordings not found at ${data}. Pass data (--data): the Free Spoken Digit Dataset's recordings folder of {digit}_{speaker}_{index}.wav files.`);
   }
-  const work = path.resolve(options.out ?? path.join(resolveHome(options), 'demo-speakers'));
+  const work = await prepareOutputFolder(options.out ?? path.join(resolveHome(options), 'demo-speakers'), 'work-folder', [data], options.force);
+  await markOutputFolder(work, 'work-folder');
   const progress = { signal: options.signal, onProgress: options.onProgress };
   const fsdd = await listAudioFolder(data, { labelFrom: { pattern: FSDD_PATTERN }, onBadFile: options.onBadFile ?? 'skip' });
   const allSpeakers = [...new Set(fsdd.items.map((i) => i.groups['speaker'] ?? ''))].sort();

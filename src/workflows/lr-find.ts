@@ -1,5 +1,4 @@
-import path from 'node:path';
-import { invalidOption, rejectUnknownKeys } from '../core/index.js';
+import { invalidOption, markOutputFolder, rejectUnknownKeys } from '../core/index.js';
 import { loadImageDataset, splitDataset } from '../data/index.js';
 import type { PerClassCounts, SkippedFile, SplitFractions } from '../data/index.js';
 import type { BatchNormMode } from '../engines/index.js';
@@ -7,12 +6,12 @@ import { LR_FIND_DEFAULTS, lrFind } from '../finetune/index.js';
 import type { LrFindResult } from '../finetune/index.js';
 import { writeDiagnosticsReport } from '../report/index.js';
 import type { DiagnosticsReportInput } from '../report/index.js';
-import { WORKFLOW_OPTION_KEYS } from './shared-options.js';
-import type { WorkflowOptions } from './shared-options.js';
+import { prepareOutputFolder, WORKFLOW_OPTION_KEYS } from './shared-options.js';
+import type { OutputFolderOptions, WorkflowOptions } from './shared-options.js';
 import { prepareTop } from './train-finetune.js';
 import { TRAIN_DEFAULTS } from './train.js';
 
-export interface FindLearningRateOptions extends WorkflowOptions {
+export interface FindLearningRateOptions extends WorkflowOptions, OutputFolderOptions {
   /** Image folder (one sub-folder per class) or CSV/JSONL manifest; the scan trains on its training part. */
   data: string;
   /** Folder for report.html and results.json. */
@@ -54,7 +53,7 @@ export interface FindLearningRateResult extends LrFindResult {
 
 const KNOWN_OPTIONS = [
   ...WORKFLOW_OPTION_KEYS,
-  'data', 'out', 'backbone', 'cut', 'pooling', 'unfreeze', 'batchNorm', 'split', 'perClass', 'seed', 'startLr', 'endLr', 'steps', 'batchSize',
+  'data', 'out', 'force', 'backbone', 'cut', 'pooling', 'unfreeze', 'batchNorm', 'split', 'perClass', 'seed', 'startLr', 'endLr', 'steps', 'batchSize',
 ];
 
 const rate = (r: number) => r.toPrecision(2);
@@ -107,6 +106,7 @@ export async function findLearningRate(options: FindLearningRateOptions): Promis
   if (!options.data) throw invalidOption('findLearningRate needs data: an image folder or a manifest.');
   if (!options.out) throw invalidOption('findLearningRate needs out: the folder to write the report to.');
   if (options.split && options.perClass) throw invalidOption('Pass either split (fractions) or perClass (counts), not both.');
+  const reportDir = await prepareOutputFolder(options.out, 'report', [options.data], options.force);
   const seed = options.seed ?? TRAIN_DEFAULTS.seed;
   const backbone = options.backbone ?? TRAIN_DEFAULTS.fineTuneBackbone;
   const all = await loadImageDataset(options.data, { onBadFile: options.onBadFile ?? 'skip' });
@@ -133,7 +133,8 @@ export async function findLearningRate(options: FindLearningRateOptions): Promis
       trainImages: sets.train.labels.length,
       skipped: [...all.skipped, ...prepared.extraction.skipped],
     };
-    const written = await writeDiagnosticsReport(path.resolve(options.out), reportOf(result), result);
+    const written = await writeDiagnosticsReport(reportDir, reportOf(result), result);
+    await markOutputFolder(reportDir, 'report');
     return { ...result, reportPath: written.htmlPath, resultsPath: written.jsonPath };
   } finally {
     await prepared.dispose();

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { invalidChoice, invalidOption, rejectUnknownKeys, throwIfAborted } from '../core/index.js';
+import { invalidChoice, invalidOption, markOutputFolder, rejectUnknownKeys, throwIfAborted } from '../core/index.js';
 import { loadImageDataset, selectFeatureRows, splitDataset } from '../data/index.js';
 import type { FeatureSet, ImageDataset, SkippedFile } from '../data/index.js';
 import { argmaxRows, computeMetrics } from '../evaluate/index.js';
@@ -9,8 +9,8 @@ import type { BarChartSpec, DiagnosticsReportInput } from '../report/index.js';
 import { kendallTau, scoreHScore, scoreLeep, scoreLogMe, scoreNce, softmaxRows, spearmanCorrelation } from '../select/index.js';
 import { extractFeatures, getModelCard, listBackbones, loadBackbone } from '../zoo/index.js';
 import type { Backbone, ModelCard } from '../zoo/index.js';
-import { openFeatureCache, resolveHome, WORKFLOW_OPTION_KEYS } from './shared-options.js';
-import type { WorkflowOptions } from './shared-options.js';
+import { openFeatureCache, prepareOutputFolder, resolveHome, WORKFLOW_OPTION_KEYS } from './shared-options.js';
+import type { OutputFolderOptions, WorkflowOptions } from './shared-options.js';
 
 /** The transferability scores `rankBackbones` computes; higher is better for each. */
 export type TransferScore = 'logme' | 'hScore' | 'leep' | 'nce';
@@ -19,7 +19,7 @@ export const TRANSFER_SCORES: readonly TransferScore[] = ['logme', 'hScore', 'le
 /** A backbone whose card lists a cut point of this name has a source classifier: LEEP and NCE use its softmax. */
 export const SOURCE_LOGITS_CUT = 'logits';
 
-export interface RankBackbonesOptions extends WorkflowOptions {
+export interface RankBackbonesOptions extends WorkflowOptions, OutputFolderOptions {
   /** Labelled target images: a folder with one sub-folder per class, or a manifest. */
   data: string;
   /** Zoo ids to score. @default every backbone in the zoo (bundled and registered) */
@@ -82,7 +82,7 @@ export interface RankBackbonesResult {
 
 export const RANK_BACKBONES_DEFAULTS = { rankBy: 'logme' as TransferScore, verify: false, testFraction: 0.3, seed: 42, report: true };
 
-const KNOWN_OPTIONS = [...WORKFLOW_OPTION_KEYS, 'data', 'backbones', 'rankBy', 'verify', 'testFraction', 'seed', 'out', 'report'];
+const KNOWN_OPTIONS = [...WORKFLOW_OPTION_KEYS, 'data', 'backbones', 'rankBy', 'verify', 'testFraction', 'seed', 'out', 'force', 'report'];
 
 /** Display names of the scores. */
 export const TRANSFER_SCORE_NAMES: Record<TransferScore, string> = { logme: 'LogME', hScore: 'H-score', leep: 'LEEP', nce: 'NCE' };
@@ -243,6 +243,7 @@ export async function rankBackbones(options: RankBackbonesOptions): Promise<Rank
         `Rank by 'logme' or 'hScore', or include a backbone with a classifier such as mobilenet-v2-imagenet.`,
     );
   }
+  const reportDir = o.report ? await prepareOutputFolder(options.out ?? defaultReportDir('rank', options.data), 'report', [options.data], options.force) : undefined;
   const dataset = await loadImageDataset(options.data, { onBadFile });
   const parts = o.verify ? splitDataset(dataset, { fractions: { val: 0, test: o.testFraction }, seed: o.seed }) : undefined;
   const warnings: string[] = [];
@@ -331,9 +332,9 @@ export async function rankBackbones(options: RankBackbonesOptions): Promise<Rank
     durationMs: 0,
   };
   result.durationMs = performance.now() - started;
-  if (o.report) {
-    const dir = path.resolve(options.out ?? defaultReportDir('rank', options.data));
-    const written = await writeDiagnosticsReport(dir, reportOf(result), result);
+  if (reportDir) {
+    const written = await writeDiagnosticsReport(reportDir, reportOf(result), result);
+    await markOutputFolder(reportDir, 'report');
     result.reportPath = written.htmlPath;
     result.resultsPath = written.jsonPath;
   }

@@ -1,5 +1,6 @@
 import path from 'node:path';
-import type { ProgressCallback } from '../core/index.js';
+import { prepareOutput } from '../core/index.js';
+import type { OutputKind, ProgressCallback } from '../core/index.js';
 import { FeatureCache } from '../data/index.js';
 import type { BadFilePolicy } from '../data/index.js';
 import type { Engine } from '../engines/index.js';
@@ -17,6 +18,20 @@ export interface WorkflowOptions {
   engine?: Engine;
   signal?: AbortSignal;
   onProgress?: ProgressCallback;
+}
+
+/** The option of workflows that write a report or work folder. */
+export interface OutputFolderOptions {
+  /** Write into `out` even when it holds files headstart did not write (it never deletes them). @default false */
+  force?: boolean;
+}
+
+/**
+ * Checks a report or work folder before the work starts (see prepareOutput); the caller marks it once written
+ * (markOutputFolder). Folders from before output markers are recognised by their results.json.
+ */
+export function prepareOutputFolder(out: string, kind: Extract<OutputKind, 'report' | 'work-folder'>, inputs: readonly (string | undefined)[], force: boolean | undefined): Promise<string> {
+  return prepareOutput(out, { kind, inputs, force: force ?? false, legacyFiles: ['results.json'] });
 }
 
 export const WORKFLOW_OPTION_KEYS = ['home', 'cache', 'onBadFile', 'engine', 'signal', 'onProgress'];

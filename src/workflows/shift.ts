@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { invalidOption, rejectUnknownKeys } from '../core/index.js';
+import { invalidOption, markOutputFolder, rejectUnknownKeys } from '../core/index.js';
 import { diagnoseShift, DIAGNOSE_SHIFT_DEFAULTS, SHIFT_THRESHOLDS } from '../adapt/index.js';
 import type { ClassShift, MmdResult, ProxyADistanceResult, ShiftLevel } from '../adapt/index.js';
 import { loadImageDataset } from '../data/index.js';
@@ -9,10 +9,10 @@ import { writeDiagnosticsReport } from '../report/index.js';
 import type { DiagnosticsReportInput } from '../report/index.js';
 import { defaultReportDir } from './rank.js';
 import { withDomainFeatures } from './domain-features.js';
-import { WORKFLOW_OPTION_KEYS } from './shared-options.js';
-import type { WorkflowOptions } from './shared-options.js';
+import { prepareOutputFolder, WORKFLOW_OPTION_KEYS } from './shared-options.js';
+import type { OutputFolderOptions, WorkflowOptions } from './shared-options.js';
 
-export interface MeasureShiftOptions extends WorkflowOptions {
+export interface MeasureShiftOptions extends WorkflowOptions, OutputFolderOptions {
   /** The data a model was (or would be) trained on: labelled image folder or manifest. */
   source: string;
   /** The data it will meet: labelled image folder or manifest (a single class is fine). */
@@ -53,7 +53,7 @@ export interface MeasureShiftResult {
   durationMs: number;
 }
 
-const KNOWN_OPTIONS = [...WORKFLOW_OPTION_KEYS, 'source', 'target', 'backbone', 'cut', 'pooling', 'permutations', 'maxSamples', 'seed', 'out', 'report'];
+const KNOWN_OPTIONS = [...WORKFLOW_OPTION_KEYS, 'source', 'target', 'backbone', 'cut', 'pooling', 'permutations', 'maxSamples', 'seed', 'out', 'force', 'report'];
 
 function reportOf(result: MeasureShiftResult): DiagnosticsReportInput {
   const { mmd, domainClassifier: domain } = result;
@@ -107,6 +107,7 @@ export async function measureShift(options: MeasureShiftOptions): Promise<Measur
   rejectUnknownKeys('measureShift', options, KNOWN_OPTIONS);
   if (!options.source) throw invalidOption('measureShift needs source: the labelled images a model is trained on.');
   if (!options.target) throw invalidOption('measureShift needs target: the labelled images to compare with the source.');
+  const reportDir = options.report === false ? undefined : await prepareOutputFolder(options.out ?? defaultReportDir('shift', options.target), 'report', [options.source, options.target], options.force);
   const started = performance.now();
   const onBadFile = options.onBadFile ?? 'skip';
   const source = await loadImageDataset(options.source, { onBadFile, allowSingleClass: true });
@@ -141,9 +142,9 @@ export async function measureShift(options: MeasureShiftOptions): Promise<Measur
       warnings,
       durationMs: performance.now() - started,
     };
-    if (options.report !== false) {
-      const dir = path.resolve(options.out ?? defaultReportDir('shift', options.target));
-      const written = await writeDiagnosticsReport(dir, reportOf(result), result);
+    if (reportDir) {
+      const written = await writeDiagnosticsReport(reportDir, reportOf(result), result);
+      await markOutputFolder(reportDir, 'report');
       result.reportPath = written.htmlPath;
       result.resultsPath = written.jsonPath;
     }

@@ -1,7 +1,7 @@
 import { adaptDomains, ADAPT_FEATURES_DEFAULTS, ADAPT_METHODS, POOLINGS } from '../../index.js';
 import type { AdaptDomainsOptions, AdaptDomainsResult } from '../../index.js';
 import { defineCommand } from '../command-spec.js';
-import { DATA_POLICY_FLAGS, envHelp, resolveBadFilePolicy } from '../common-flags.js';
+import { DATA_POLICY_FLAGS, envHelp, FORCE_FLAG, resolveBadFilePolicy } from '../common-flags.js';
 import { percent, reportLines, warningLines } from './result-text.js';
 import { BACKBONE_FLAG } from './train.js';
 import { workflowOptions } from './workflow-options.js';
@@ -61,6 +61,7 @@ export const adaptCommand = defineCommand({
     pooling: { kind: 'choice', choices: POOLINGS, default: "the backbone's defaultPooling", description: 'How the feature map becomes a vector.', group: 'Backbone' },
     'no-measure-shift': { kind: 'boolean', description: 'Skip MMD and the proxy A-distance before and after.', group: 'Output' },
     out: { kind: 'string', placeholder: 'DIR', default: 'headstart-reports/adapt-<target folder name>', description: 'Folder for report.html and results.json.', group: 'Output' },
+    ...FORCE_FLAG,
     'no-report': { kind: 'boolean', description: 'Do not write report.html and results.json.', group: 'Output' },
   },
   env: envHelp(),
@@ -91,6 +92,7 @@ export const adaptCommand = defineCommand({
     if (flags.pooling !== undefined) options.pooling = flags.pooling;
     if (flags.noMeasureShift) options.measureShift = false;
     if (flags.out !== undefined) options.out = flags.out;
+    if (flags.force) options.force = true;
     if (flags.noReport) options.report = false;
     const result = await adaptDomains(options);
     ctx.print(result, () => adaptSummary(result));

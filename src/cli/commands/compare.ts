@@ -1,7 +1,7 @@
 import { compareStrategies, COMPARE_DEFAULTS, COMPARE_STRATEGIES } from '../../index.js';
 import type { CompareOptions, CompareResult, CompareStrategy } from '../../index.js';
 import { defineCommand } from '../command-spec.js';
-import { DATA_POLICY_FLAGS, envHelp, resolveBadFilePolicy } from '../common-flags.js';
+import { DATA_POLICY_FLAGS, envHelp, FORCE_FLAG, resolveBadFilePolicy } from '../common-flags.js';
 import { usageError } from '../errors.js';
 import { curveTables } from './curve-text.js';
 import { reportLines, warningLines } from './result-text.js';
@@ -39,6 +39,7 @@ export const compareCommand = defineCommand({
     strategies: { kind: 'string', placeholder: 'LIST', default: 'all that apply', description: `Comma-separated: ${COMPARE_STRATEGIES.map((s) => `'${s}'`).join(', ')}.` },
     'scratch-size': { kind: 'integer', min: 8, default: COMPARE_DEFAULTS.scratchSize, description: 'Input side of the from-scratch CNN.' },
     out: { kind: 'string', placeholder: 'DIR', default: 'headstart-reports/compare-<data name>', description: 'Folder for results.json, report.html and run models.', group: 'Output' },
+    ...FORCE_FLAG,
   },
   env: envHelp(),
   examples: ['headstart compare --data photos/', "headstart compare --data photos/ --shots 1,5,20 --seeds 1,2 --strategies 'frozen + head,scratch' --json"],
@@ -47,6 +48,7 @@ export const compareCommand = defineCommand({
     for (const key of ['backbone', 'shots', 'seeds', 'testFraction', 'scratchSize', 'out'] as const) {
       if (flags[key] !== undefined) Object.assign(options, { [key]: flags[key] });
     }
+    if (flags.force) options.force = true;
     if (flags.strategies !== undefined) {
       const list = flags.strategies.split(',').map((s) => s.trim());
       const unknown = list.filter((s) => !(COMPARE_STRATEGIES as readonly string[]).includes(s));

@@ -1,7 +1,7 @@
 import { demoSentiment, SENTIMENT_DEFAULTS, SENTIMENT_METHODS } from '../../index.js';
 import type { SentimentOptions, SentimentResult } from '../../index.js';
 import { defineCommand } from '../command-spec.js';
-import { envHelp } from '../common-flags.js';
+import { envHelp, FORCE_FLAG } from '../common-flags.js';
 import { usageError } from '../errors.js';
 import { curveTables } from './curve-text.js';
 import { percent, reportLines } from './result-text.js';
@@ -50,6 +50,7 @@ export const demoSentimentCommand = defineCommand({
       description: 'Folder of the UCI Sentiment Labelled Sentences (imdb_labelled.txt, amazon_cells_labelled.txt).',
     },
     out: { kind: 'string', placeholder: 'DIR', default: '<HEADSTART_HOME>/demo-sentiment', description: 'Work folder: results.json, source.json, report.html.', group: 'Output' },
+    ...FORCE_FLAG,
     shots: { kind: 'string', placeholder: '8,32,128,all', default: SENTIMENT_DEFAULTS.shots.join(','), description: "Labelled amazon sentences per class, one curve point each ('all': the whole train part)." },
     seeds: { kind: 'numbers', integers: true, placeholder: '1,2,3', default: SENTIMENT_DEFAULTS.seeds, description: 'One run per seed and point.' },
     'test-per-class': { kind: 'integer', min: 1, default: SENTIMENT_DEFAULTS.testPerClass, description: 'Amazon test sentences per class (the rest is the train part).' },
@@ -61,6 +62,7 @@ export const demoSentimentCommand = defineCommand({
     if (ctx.home !== undefined) options.home = ctx.home;
     if (flags.dataDir !== undefined) options.dataDir = flags.dataDir;
     if (flags.out !== undefined) options.out = flags.out;
+    if (flags.force) options.force = true;
     if (flags.shots !== undefined) options.shots = parseShots(flags.shots);
     if (flags.seeds !== undefined) options.seeds = flags.seeds;
     if (flags.testPerClass !== undefined) options.testPerClass = flags.testPerClass;

@@ -1,7 +1,7 @@
 import { demoSim2Real, SIM2REAL_DEFAULTS, SIM2REAL_METHODS } from '../../index.js';
 import type { Sim2RealOptions, Sim2RealResult } from '../../index.js';
 import { defineCommand } from '../command-spec.js';
-import { envHelp } from '../common-flags.js';
+import { envHelp, FORCE_FLAG } from '../common-flags.js';
 import { curveTables } from './curve-text.js';
 import { percent, reportLines } from './result-text.js';
 
@@ -29,6 +29,7 @@ export const demoSim2RealCommand = defineCommand({
     'after an interruption and finished runs are kept.',
   flags: {
     out: { kind: 'string', placeholder: 'DIR', default: '<HEADSTART_HOME>/demo-sim2real', description: 'Work folder: data, models, results.json, report.html.', group: 'Output' },
+    ...FORCE_FLAG,
     shots: { kind: 'numbers', integers: true, above: 0, placeholder: '1,5,10,50', default: SIM2REAL_DEFAULTS.shots, description: 'Labelled real digits per class, one curve point each.' },
     seeds: { kind: 'numbers', integers: true, placeholder: '1,2,3', default: SIM2REAL_DEFAULTS.seeds, description: 'One run per seed and point.' },
     'source-per-class': { kind: 'integer', min: 10, default: SIM2REAL_DEFAULTS.sourcePerClass, description: 'Synthetic source digits per class.' },
@@ -43,6 +44,7 @@ export const demoSim2RealCommand = defineCommand({
     for (const key of ['out', 'shots', 'seeds', 'sourcePerClass', 'testPerClass', 'unfreeze'] as const) {
       if (flags[key] !== undefined) Object.assign(options, { [key]: flags[key] });
     }
+    if (flags.force) options.force = true;
     const result = await demoSim2Real(options);
     ctx.print(result, () => sim2realSummary(result));
   },

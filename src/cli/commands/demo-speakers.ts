@@ -2,7 +2,7 @@ import { demoSpeakers, SPEAKERS_DEFAULTS, SPEAKERS_METHODS } from '../../index.j
 import type { SpeakersOptions, SpeakersResult } from '../../index.js';
 import { defineCommand } from '../command-spec.js';
 import { reportLines } from './result-text.js';
-import { envHelp } from '../common-flags.js';
+import { envHelp, FORCE_FLAG } from '../common-flags.js';
 import { curveTables } from './curve-text.js';
 
 function speakersSummary(result: SpeakersResult): string {
@@ -30,6 +30,7 @@ export const demoSpeakersCommand = defineCommand({
   flags: {
     data: { kind: 'string', placeholder: 'DIR', default: '<repo>/../shared/data/fsdd/recordings', description: 'FSDD recordings: {digit}_{speaker}_{index}.wav files.', group: 'Data' },
     out: { kind: 'string', placeholder: 'DIR', default: '<HEADSTART_HOME>/demo-speakers', description: 'Work folder: source models, synthetic speech, results.json, report.html.', group: 'Output' },
+    ...FORCE_FLAG,
     speakers: { kind: 'string', placeholder: 'NAMES', description: 'Held-out speakers, comma-separated (default: all).', group: 'Data' },
     shots: { kind: 'numbers', integers: true, above: 0, placeholder: '1,3,5,10', default: SPEAKERS_DEFAULTS.shots, description: 'Labelled clips per digit of the held-out speaker, one curve point each.' },
     seeds: { kind: 'numbers', integers: true, placeholder: '1,2,3', default: SPEAKERS_DEFAULTS.seeds, description: 'One run per seed and point.' },
@@ -47,6 +48,7 @@ export const demoSpeakersCommand = defineCommand({
     for (const key of ['data', 'out', 'shots', 'seeds', 'testTakes', 'sourceEpochs', 'width', 'synthPerWord'] as const) {
       if (flags[key] !== undefined) Object.assign(options, { [key]: flags[key] });
     }
+    if (flags.force) options.force = true;
     if (flags.speakers !== undefined) options.speakers = flags.speakers.split(',').map((s) => s.trim()).filter((s) => s !== '');
     if (flags.noSynthetic) options.synthetic = false;
     const result = await demoSpeakers(options);

@@ -1,7 +1,7 @@
 import { findLearningRate, LR_FIND_DEFAULTS, TRAIN_DEFAULTS } from '../../index.js';
 import type { FindLearningRateOptions, FindLearningRateResult } from '../../index.js';
 import { defineCommand } from '../command-spec.js';
-import { DATA_POLICY_FLAGS, envHelp, resolveBadFilePolicy } from '../common-flags.js';
+import { DATA_POLICY_FLAGS, envHelp, FORCE_FLAG, resolveBadFilePolicy } from '../common-flags.js';
 import { BACKBONE_FLAG, CUT_FLAGS, FINE_TUNE_FLAGS, HEAD_FLAGS, SPLIT_FLAGS, splitOptions, unfreezeOption } from './train.js';
 import { reportLines, warningLines } from './result-text.js';
 import { workflowOptions } from './workflow-options.js';
@@ -32,6 +32,7 @@ export const lrFindCommand = defineCommand({
   flags: {
     data: { kind: 'string', placeholder: 'DIR', required: true, description: 'Image folder (one sub-folder per class) or a CSV/JSONL manifest.', group: 'Data' },
     out: { kind: 'string', placeholder: 'DIR', required: true, description: 'Folder for report.html and results.json.', group: 'Data' },
+    ...FORCE_FLAG,
     ...SPLIT_FLAGS,
     ...DATA_POLICY_FLAGS,
     backbone: { ...BACKBONE_FLAG, default: TRAIN_DEFAULTS.fineTuneBackbone },
@@ -54,6 +55,7 @@ export const lrFindCommand = defineCommand({
       ...workflowOptions(ctx, { noCache: flags.noCache, onBadFile: resolveBadFilePolicy(flags, 'lr-find') }),
       data: flags.data,
       out: flags.out,
+      ...(flags.force ? { force: true } : {}),
       ...splitOptions(flags, 'lr-find'),
     };
     if (flags.backbone !== undefined) options.backbone = flags.backbone;

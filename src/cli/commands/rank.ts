@@ -1,7 +1,7 @@
 import { formatTable, rankBackbones, RANK_BACKBONES_DEFAULTS, TRANSFER_SCORE_NAMES, TRANSFER_SCORES } from '../../index.js';
 import type { RankBackbonesOptions, RankBackbonesResult } from '../../index.js';
 import { defineCommand } from '../command-spec.js';
-import { DATA_POLICY_FLAGS, envHelp, resolveBadFilePolicy } from '../common-flags.js';
+import { DATA_POLICY_FLAGS, envHelp, FORCE_FLAG, resolveBadFilePolicy } from '../common-flags.js';
 import { usageError } from '../errors.js';
 import { percent, reportLines, warningLines } from './result-text.js';
 import { workflowOptions } from './workflow-options.js';
@@ -79,6 +79,7 @@ export const rankCommand = defineCommand({
     },
     seed: { kind: 'integer', default: RANK_BACKBONES_DEFAULTS.seed, description: "Seeds the probe's split and training.", group: 'Ranking' },
     out: { kind: 'string', placeholder: 'DIR', default: 'headstart-reports/rank-<data folder name>', description: 'Folder for report.html and results.json.', group: 'Output' },
+    ...FORCE_FLAG,
     'no-report': { kind: 'boolean', description: 'Do not write report.html and results.json.', group: 'Output' },
   },
   env: envHelp(),
@@ -105,6 +106,7 @@ export const rankCommand = defineCommand({
     }
     if (flags.seed !== undefined) options.seed = flags.seed;
     if (flags.out !== undefined) options.out = flags.out;
+    if (flags.force) options.force = true;
     if (flags.noReport) options.report = false;
     const result = await rankBackbones(options);
     ctx.print(result, () => rankSummary(result));

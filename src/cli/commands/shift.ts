@@ -1,7 +1,7 @@
 import { measureShift, POOLINGS } from '../../index.js';
 import type { MeasureShiftOptions, MeasureShiftResult } from '../../index.js';
 import { defineCommand } from '../command-spec.js';
-import { DATA_POLICY_FLAGS, envHelp, resolveBadFilePolicy } from '../common-flags.js';
+import { DATA_POLICY_FLAGS, envHelp, FORCE_FLAG, resolveBadFilePolicy } from '../common-flags.js';
 import { percent, reportLines, warningLines } from './result-text.js';
 import { BACKBONE_FLAG } from './train.js';
 import { workflowOptions } from './workflow-options.js';
@@ -41,6 +41,7 @@ export const shiftCommand = defineCommand({
     'max-samples': { kind: 'integer', min: 2, default: 500, description: 'Images per side at most (a seeded random subset beyond that).', group: 'Measures' },
     seed: { kind: 'integer', default: 0, description: 'Seeds subsampling, permutations and the domain classifier.', group: 'Measures' },
     out: { kind: 'string', placeholder: 'DIR', default: 'headstart-reports/shift-<target folder name>', description: 'Folder for report.html and results.json.', group: 'Output' },
+    ...FORCE_FLAG,
     'no-report': { kind: 'boolean', description: 'Do not write report.html and results.json.', group: 'Output' },
   },
   env: envHelp(),
@@ -58,6 +59,7 @@ export const shiftCommand = defineCommand({
     if (flags.maxSamples !== undefined) options.maxSamples = flags.maxSamples;
     if (flags.seed !== undefined) options.seed = flags.seed;
     if (flags.out !== undefined) options.out = flags.out;
+    if (flags.force) options.force = true;
     if (flags.noReport) options.report = false;
     const result = await measureShift(options);
     ctx.print(result, () => shiftSummary(result));
