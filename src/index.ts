@@ -58,9 +58,9 @@ export { loadTextBackbone, registerTextBackbone, listTextBackbones, textFeatures
 export type { TextBackbone, TextModelCard, TextPooling, TextEmbedding, LoadTextBackboneOptions, TextFeaturesOptions, TextFeaturesResult, TextSourceInput, TextSourceModelInfo } from './zoo/index.js';
 
 // Synthetic and packaged datasets
-export { synthDigits, DIGIT_FONTS } from './synth/index.js';
+export { checkDigitPrerequisites, synthDigits, DIGIT_FONTS } from './synth/index.js';
 export type { SynthDigitsOptions, SynthDigitsResult } from './synth/index.js';
-export { synthSpeech, SPEECH_VOICES, DIGIT_WORDS } from './synth/index.js';
+export { checkSpeechPrerequisites, synthSpeech, SPEECH_VOICES, DIGIT_WORDS } from './synth/index.js';
 export type { SynthSpeechOptions, SynthSpeechResult, SynthSpeechClip } from './synth/index.js';
 export { readMnistDigits, writeMnistImages, MNIST_CREDIT, decodeImageSet } from './data/index.js';
 export type { WriteMnistOptions, DecodeImageSetOptions } from './data/index.js';

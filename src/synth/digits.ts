@@ -65,6 +65,20 @@ async function installedFamilies(): Promise<Set<string>> {
   }
 }
 
+/**
+ * Checks what `synthDigits` needs: fontconfig and at least one of the fonts. Call it before long work that ends
+ * in synthetic digits, so missing fonts fail at once with the packages to install.
+ * @throws HeadstartError `HS_MISSING_TOOL`
+ */
+export async function checkDigitPrerequisites(fonts: readonly string[] = DIGIT_FONTS): Promise<{ fontsUsed: string[]; fontsMissing: string[] }> {
+  const installed = await installedFamilies();
+  const fontsUsed = fonts.filter((f) => installed.has(f));
+  if (fontsUsed.length === 0) {
+    throw new HeadstartError('HS_MISSING_TOOL', `None of the fonts ${fonts.join(', ')} is installed. Install Debian packages fonts-dejavu-core and fonts-urw-base35, or pass fonts that fc-list shows.`);
+  }
+  return { fontsUsed, fontsMissing: fonts.filter((f) => !installed.has(f)) };
+}
+
 function escapeXml(text: string): string {
   return text.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
@@ -158,13 +172,7 @@ export async function synthDigits(opts: SynthDigitsOptions): Promise<SynthDigits
   if (!Number.isInteger(size) || size < 8) throw invalidOption(`Expected size to be an integer of at least 8. Received: ${String(size)}.`);
   await prepareOutput(out, { kind: 'dataset', force: opts.force ?? false });
   const started = performance.now();
-  const installed = await installedFamilies();
-  const wanted = [...(opts.fonts ?? DIGIT_FONTS)];
-  const fontsUsed = wanted.filter((f) => installed.has(f));
-  const fontsMissing = wanted.filter((f) => !installed.has(f));
-  if (fontsUsed.length === 0) {
-    throw new HeadstartError('HS_MISSING_TOOL', `None of the fonts ${wanted.join(', ')} is installed. Install Debian packages fonts-dejavu-core and fonts-urw-base35, or pass fonts that fc-list shows.`);
-  }
+  const { fontsUsed, fontsMissing } = await checkDigitPrerequisites(opts.fonts);
   const total = perClass * 10;
   await writeDirAtomic(out, async (dir) => {
     const rng = createRng(seed);

@@ -1,4 +1,4 @@
-export { synthDigits, DIGIT_FONTS } from './digits.js';
+export { checkDigitPrerequisites, synthDigits, DIGIT_FONTS } from './digits.js';
 export type { SynthDigitsOptions, SynthDigitsResult } from './digits.js';
-export { synthSpeech, SPEECH_VOICES, DIGIT_WORDS } from './speech.js';
+export { checkSpeechPrerequisites, synthSpeech, SPEECH_VOICES, DIGIT_WORDS } from './speech.js';
 export type { SynthSpeechOptions, SynthSpeechResult, SynthSpeechClip } from './speech.js';

@@ -124,6 +124,27 @@ async function espeakInventory(espeak: string): Promise<{ version: string; voice
   return { version, voices, variants };
 }
 
+/**
+ * Checks, in a second, what `synthSpeech` needs: espeak-ng runs and knows at least one of the voices. Call it before
+ * long work that ends in synthetic speech, so a missing program fails at once with the package to install.
+ * @throws HeadstartError `HS_MISSING_TOOL`
+ */
+export async function checkSpeechPrerequisites(
+  options: { espeak?: string; voices?: readonly string[] } = {},
+): Promise<{ espeakVersion: string; voicesUsed: string[]; voicesMissing: string[] }> {
+  const { espeak = DEFAULTS.espeak, voices = DEFAULTS.voices } = options;
+  const inventory = await espeakInventory(espeak);
+  const known = (voice: string) => {
+    const [base = '', variant] = voice.toLowerCase().split('+');
+    return inventory.voices.has(base) && (variant === undefined || inventory.variants.has(variant));
+  };
+  const voicesUsed = voices.filter(known);
+  if (voicesUsed.length === 0) {
+    throw new HeadstartError('HS_MISSING_TOOL', `None of the voices ${voices.join(', ')} exists in ${inventory.version}. Pick voices that 'espeak-ng --voices' lists.`);
+  }
+  return { espeakVersion: inventory.version, voicesUsed, voicesMissing: voices.filter((v) => !known(v)) };
+}
+
 function checkList<T>(name: string, list: readonly T[] | undefined, ok: (v: T) => boolean, expected: string): void {
   if (!Array.isArray(list) || list.length === 0 || !list.every(ok)) {
     throw invalidOption(`Expected ${name} to be a non-empty list of ${expected}. Received: ${JSON.stringify(list)}.`);
@@ -159,16 +180,7 @@ export async function synthSpeech(options: SynthSpeechOptions): Promise<SynthSpe
   const started = performance.now();
 
   await prepareOutput(o.out, { kind: 'dataset', force: options.force ?? false });
-  const inventory = await espeakInventory(o.espeak);
-  const known = (voice: string) => {
-    const [base = '', variant] = voice.toLowerCase().split('+');
-    return inventory.voices.has(base) && (variant === undefined || inventory.variants.has(variant));
-  };
-  const voicesUsed = o.voices.filter(known);
-  const voicesMissing = o.voices.filter((v) => !known(v));
-  if (voicesUsed.length === 0) {
-    throw new HeadstartError('HS_MISSING_TOOL', `None of the voices ${o.voices.join(', ')} exists in ${inventory.version}. Pick voices that 'espeak-ng --voices' lists.`);
-  }
+  const { espeakVersion, voicesUsed, voicesMissing } = await checkSpeechPrerequisites({ espeak: o.espeak, voices: o.voices });
 
   // Every random draw happens here, in a fixed order, so the clips do not depend on how the processes interleave.
   const rng = createRng(o.seed);
@@ -231,7 +243,7 @@ export async function synthSpeech(options: SynthSpeechOptions): Promise<SynthSpe
       if (failure) throw failure.reason;
       const record = {
         generator: 'headstart synth speech',
-        espeak: inventory.version,
+        espeak: espeakVersion,
         seed: o.seed,
         sampleRate: o.sampleRate,
         trimDb: o.trimDb,
@@ -248,5 +260,5 @@ export async function synthSpeech(options: SynthSpeechOptions): Promise<SynthSpe
   } finally {
     await fs.rm(scratch, { recursive: true, force: true });
   }
-  return { out: path.resolve(o.out), clips, voicesUsed, voicesMissing, espeakVersion: inventory.version, durationMs: performance.now() - started };
+  return { out: path.resolve(o.out), clips, voicesUsed, voicesMissing, espeakVersion: espeakVersion, durationMs: performance.now() - started };
 }

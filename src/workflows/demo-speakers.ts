@@ -8,7 +8,7 @@ import { createEngine } from '../engines/index.js';
 import type { TrainableTop } from '../engines/index.js';
 import { fineTune } from '../finetune/index.js';
 import { probabilityAccuracy, trainHead } from '../heads/index.js';
-import { synthSpeech, DIGIT_WORDS } from '../synth/index.js';
+import { checkSpeechPrerequisites, synthSpeech, DIGIT_WORDS } from '../synth/index.js';
 import { logMelRows } from './audio-source.js';
 import { loadSourceModel, readSourceModelInfo, saveSourceModel } from '../zoo/index.js';
 import { learningCurveReport, runLearningCurve, writeLearningCurveReport } from './learning-curve.js';
@@ -116,6 +116,13 @@ export async function demoSpeakers(options: SpeakersOptions = {}): Promise<Speak
   }
   const work = await prepareOutputFolder(options.out ?? path.join(resolveHome(options), 'demo-speakers'), 'work-folder', [data], options.force);
   await markOutputFolder(work, 'work-folder');
+  // espeak-ng is needed only at the end, after the speaker sources trained: check it now rather than fail then.
+  if (o.synthetic && !(await syntheticSpeechIsCurrent(path.join(work, 'synthetic-speech'), o.synthPerWord))) {
+    await checkSpeechPrerequisites().catch((err: unknown) => {
+      if (!(err instanceof HeadstartError)) throw err;
+      throw new HeadstartError(err.code, `${err.message} Or leave out the synthetic source: synthetic: false (--no-synthetic).`, { cause: err });
+    });
+  }
   const progress = { signal: options.signal, onProgress: options.onProgress };
   const fsdd = await listAudioFolder(data, { labelFrom: { pattern: FSDD_PATTERN }, onBadFile: options.onBadFile ?? 'skip' });
   const allSpeakers = [...new Set(fsdd.items.map((i) => i.groups['speaker'] ?? ''))].sort();
@@ -288,11 +295,16 @@ export async function demoSpeakers(options: SpeakersOptions = {}): Promise<Speak
 }
 
 /** Synthetic digits from espeak-ng (generated once per setting into `dir`), as log-mel rows with 10% held out to validate. */
+/** Whether the synthetic speech in `dir` was generated with these settings (else it is generated again). */
+async function syntheticSpeechIsCurrent(dir: string, perWord: number): Promise<boolean> {
+  const previous = await fs.readFile(path.join(dir, '..', 'synthetic-speech.json'), 'utf8').then((t) => t, () => '');
+  return previous.trim() === JSON.stringify({ perWord, seed: SOURCE_SEED });
+}
+
 async function syntheticSpeech(dir: string, perWord: number, progress: { signal?: AbortSignal; onProgress?: WorkflowOptions['onProgress'] }) {
   const record = path.join(dir, '..', 'synthetic-speech.json');
   const settings = { perWord, seed: SOURCE_SEED };
-  const previous = await fs.readFile(record, 'utf8').then((t) => t, () => '');
-  if (previous.trim() !== JSON.stringify(settings)) {
+  if (!(await syntheticSpeechIsCurrent(dir, perWord))) {
     await synthSpeech({ out: dir, labels: DIGIT_WORDS.map((_, i) => String(i)), perWord, seed: SOURCE_SEED, ...progress });
     await writeFileAtomic(record, `${JSON.stringify(settings)}\n`);
   }
