@@ -9,5 +9,5 @@ export { OUTPUT_KINDS, OUTPUT_MARKER_FILE, readOutputMarker } from './output-mar
 export type { OutputKind, OutputMarker } from './output-marker.js';
 export { createRng, shuffleInPlace } from './random.js';
 export { sha256 } from './hash.js';
-export { INPUT_SIZE_LIMITS, readInputFile, readInputText } from './read-input.js';
+export { INPUT_SIZE_LIMITS, readFailureReason, readInputFile, readInputText } from './read-input.js';
 export type { InputKind } from './read-input.js';

@@ -77,6 +77,13 @@ export async function readInputFile(file: string, kind: InputKind): Promise<Buff
   }
 }
 
+/** The reason in an error from reading `file`, without readInputFile's "Cannot read FILE: " prefix, for callers that name the file their own way. */
+export function readFailureReason(err: unknown, file: string): string {
+  const message = (err as Error).message;
+  const prefix = `Cannot read ${file}: `;
+  return message.startsWith(prefix) ? message.slice(prefix.length) : `${message}.`;
+}
+
 /** {@link readInputFile} decoded as UTF-8. */
 export async function readInputText(file: string, kind: InputKind = 'text'): Promise<string> {
   return (await readInputFile(file, kind)).toString('utf8');

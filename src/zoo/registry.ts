@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { HeadstartError, invalidChoice, invalidOption, sha256, writeDirAtomic, writeFileAtomic } from '../core/index.js';
+import { HeadstartError, invalidChoice, invalidOption, readInputFile, readInputText, sha256, writeDirAtomic, writeFileAtomic } from '../core/index.js';
 import type { ProgressCallback } from '../core/index.js';
 import type { InputSpec } from '../data/index.js';
 import { MODEL_FORMATS } from '../engines/index.js';
@@ -166,13 +166,13 @@ export async function registerBackbone(options: RegisterBackboneOptions): Promis
   let writeModel: (dir: string) => Promise<void>;
   if (options.format === 'onnx') {
     // One self-contained file: the hash covers all of it (graph and weights).
-    const bytes = await fs.readFile(options.model);
+    const bytes = await readInputFile(options.model, 'weights');
     weights = bytes;
     writeModel = (dir) => fs.writeFile(path.join(dir, MODEL_FILE.onnx), bytes);
   } else {
-    const json = JSON.parse(await fs.readFile(options.model, 'utf8')) as { weightsManifest: { paths: string[] }[] };
+    const json = JSON.parse(await readInputText(options.model, 'json')) as { weightsManifest: { paths: string[] }[] };
     const shardPaths = json.weightsManifest.flatMap((g) => g.paths);
-    const shards = await Promise.all(shardPaths.map((p) => fs.readFile(path.join(path.dirname(options.model), p))));
+    const shards = await Promise.all(shardPaths.map((p) => readInputFile(path.join(path.dirname(options.model), p), 'weights')));
     weights = Buffer.concat(shards);
     writeModel = async (dir) => {
       await fs.writeFile(path.join(dir, 'model.json'), JSON.stringify(json));
@@ -217,12 +217,7 @@ export type RegisterFormat = (typeof REGISTER_FORMATS)[number];
  * that graph, cut at `features`.
  */
 export async function registerTfliteBackbone(options: Omit<RegisterBackboneOptions, 'format'>): Promise<InstalledBackbone> {
-  let bytes: Buffer;
-  try {
-    bytes = await fs.readFile(options.model);
-  } catch (err) {
-    throw new HeadstartError('HS_FILE_NOT_FOUND', `Cannot read ${options.model}: ${(err as Error).message}. Check the path.`, { cause: err });
-  }
+  const bytes = await readInputFile(options.model, 'weights');
   const converted = convertTfliteToOnnx(readTflite(new Uint8Array(bytes), options.model), { where: options.model, features: options.cut });
   const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'headstart-tflite-'));
   try {

@@ -1,15 +1,14 @@
-import { promises as fs } from 'node:fs';
-import { HeadstartError } from '../../core/index.js';
+import { HeadstartError, readFailureReason, readInputFile } from '../../core/index.js';
 import { addGraphOutputs, decodeOnnxModel } from '../../formats/onnx/index.js';
 import type { OnnxModel } from '../../formats/onnx/index.js';
 
-/** Reads an .onnx file's bytes; a missing file is HS_MODEL_NOT_FOUND. */
+/** Reads an .onnx file's bytes (a regular file under the weights size limit); a missing file is HS_MODEL_NOT_FOUND. */
 export async function readOnnxFile(file: string): Promise<Uint8Array> {
   try {
-    return await fs.readFile(file);
+    return await readInputFile(file, 'weights');
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'HS_MODEL_NOT_FOUND' : 'HS_MODEL_INVALID';
-    throw new HeadstartError(code, `Cannot read ONNX model ${file}: ${(err as Error).message}.`, { cause: err });
+    const code = (err as HeadstartError).code === 'HS_FILE_NOT_FOUND' ? 'HS_MODEL_NOT_FOUND' : 'HS_MODEL_INVALID';
+    throw new HeadstartError(code, `Cannot read ONNX model ${file}: ${readFailureReason(err, file)}`, { cause: err });
   }
 }
 

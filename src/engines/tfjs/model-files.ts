@@ -1,7 +1,6 @@
-import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type * as tfTypes from '@tensorflow/tfjs';
-import { HeadstartError } from '../../core/index.js';
+import { HeadstartError, readFailureReason, readInputFile, readInputText } from '../../core/index.js';
 import type { ModelFiles } from '../engine.js';
 
 interface ModelJson {
@@ -15,10 +14,10 @@ interface ModelJson {
 export async function readModelArtifacts(files: ModelFiles): Promise<tfTypes.io.ModelArtifacts> {
   let json: ModelJson;
   try {
-    json = JSON.parse(await fs.readFile(files.path, 'utf8')) as ModelJson;
+    json = JSON.parse(await readInputText(files.path, 'json')) as ModelJson;
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'HS_MODEL_NOT_FOUND' : 'HS_MODEL_INVALID';
-    throw new HeadstartError(code, `Cannot read TF.js model ${files.path}: ${(err as Error).message}.`, { cause: err });
+    const code = (err as HeadstartError).code === 'HS_FILE_NOT_FOUND' ? 'HS_MODEL_NOT_FOUND' : 'HS_MODEL_INVALID';
+    throw new HeadstartError(code, `Cannot read TF.js model ${files.path}: ${readFailureReason(err, files.path)}`, { cause: err });
   }
   if (!json.modelTopology || !Array.isArray(json.weightsManifest)) {
     throw new HeadstartError(
@@ -34,9 +33,9 @@ export async function readModelArtifacts(files: ModelFiles): Promise<tfTypes.io.
     for (const shard of group.paths) {
       const shardPath = path.join(dir, shard);
       try {
-        shards.push(await fs.readFile(shardPath));
+        shards.push(await readInputFile(shardPath, 'weights'));
       } catch (err) {
-        throw new HeadstartError('HS_MODEL_INVALID', `Weight shard ${shardPath} listed in ${files.path} cannot be read.`, { cause: err });
+        throw new HeadstartError('HS_MODEL_INVALID', `Weight shard ${shardPath} listed in ${files.path} cannot be read: ${(err as Error).message}`, { cause: err });
       }
     }
   }
