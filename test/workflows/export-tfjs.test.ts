@@ -23,10 +23,11 @@ describe('exportModel to a TF.js Layers folder', () => {
     const modelDir = path.join(await work, `${head}-${backbone ?? 'default'}`);
     const files = await sampleImages(FLOWERS_MINI, 6);
     await train({ data: FLOWERS_MINI, out: modelDir, home, head, epochs: 10, perClass: { train: 8, test: 2 }, ...(backbone ? { backbone } : {}) });
-    const out = path.join(modelDir, 'tfjs');
+    // Beside the model, not inside it: an output may not lie inside an input.
+    const out = `${modelDir}-tfjs`;
     const exported = await exportModel({ model: modelDir, out, home, format: 'tfjs' });
     expect(exported).toMatchObject({ format: 'tfjs', path: out, input: 'pixels', output: 'probabilities' });
-    expect((await fs.readdir(out)).sort()).toEqual(['metadata.json', 'model.json', 'weights.bin']);
+    expect((await fs.readdir(out)).sort()).toEqual(['.headstart-output.json', 'metadata.json', 'model.json', 'weights.bin']);
     const metadata = JSON.parse(await fs.readFile(path.join(out, 'metadata.json'), 'utf8')) as { labels: string[]; input: InputSpec };
     expect(metadata.labels).toEqual(exported.labels);
 
