@@ -51,11 +51,12 @@ export async function removeDir(dir: string | undefined): Promise<void> {
   if (dir) await rm(dir, { recursive: true, force: true });
 }
 
-export function runHeadstart(args: string[], options: { home: string; cwd?: string }): Promise<RunResult> {
+/** `env` adds to or overrides the environment (PATH without a program, say). */
+export function runHeadstart(args: string[], options: { home: string; cwd?: string; env?: Record<string, string> }): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
       cwd: options.cwd ?? REPO,
-      env: { ...process.env, HEADSTART_HOME: options.home },
+      env: { ...process.env, HEADSTART_HOME: options.home, ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';

@@ -1,10 +1,8 @@
-import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkDigitPrerequisites, checkSpeechPrerequisites, OUTPUT_MARKER_FILE } from '../../src/index.js';
-import { BIN, ensureBuilt } from '../cli/run-headstart.js';
-import type { RunResult } from '../cli/run-headstart.js';
+import { ensureBuilt, runHeadstart } from '../cli/run-headstart.js';
 import { makeTempDir } from '../data/fixtures.js';
 import { FSDD_RECORDINGS } from '../paths.js';
 import { expectCliError, expectHeadstartError } from './files.js';
@@ -27,20 +25,7 @@ describe('prerequisite checks', () => {
 
 describe('demo speakers fails at the start, not after training', () => {
   /** The binary with PATH pointing at an empty folder: no espeak-ng (node itself is run by its full path). */
-  function runWithoutPrograms(args: string[]): Promise<RunResult> {
-    return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [BIN, ...args], {
-        env: { ...process.env, PATH: path.join(root, 'empty-path'), HEADSTART_HOME: path.join(root, 'home') },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-      child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code, stdout, stderr }));
-    });
-  }
+  const runWithoutPrograms = (args: string[]) => runHeadstart(args, { home: path.join(root, 'home'), env: { PATH: path.join(root, 'empty-path') } });
 
   beforeAll(async () => {
     ensureBuilt();
