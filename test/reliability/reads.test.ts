@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { decodeImageFile, INPUT_SIZE_LIMITS, readInputFile, readWav, train } from '../../src/index.js';
+import { decodeImageFile, exportModel, INPUT_SIZE_LIMITS, readInputFile, readWav, train } from '../../src/index.js';
 import type { InputSpec, PredictResult } from '../../src/index.js';
 import { ensureBuilt, parseJsonStdout, runHeadstart } from '../cli/run-headstart.js';
 import { makeTempDir, solidImage, writeFixture } from '../data/fixtures.js';
@@ -50,7 +50,7 @@ describe('readInputFile', () => {
   });
 });
 
-describe('predict through the binary', () => {
+describe('inputs and outputs of trained models (predict through the binary, export)', () => {
   // The shared test home: the backbone and the word vectors are converted once per test run.
   const home = inject('sharedHome');
   const run = (...args: string[]) => runHeadstart(args, { home });
@@ -80,6 +80,19 @@ describe('predict through the binary', () => {
 
   it('with --strict, an input that is not a regular file stops the run with exit 1', async () => {
     expectCliError(await run('predict', '--model', imageModel, '--strict', good, '/dev/zero'), 1, 'HS_INPUT_NOT_A_FILE', '/dev/zero');
+  });
+
+  it('export replaces its own earlier .onnx file, and a foreign file only with force', async () => {
+    const onnx = path.join(root, 'model.onnx');
+    await exportModel({ model: imageModel, out: onnx, home });
+    const first = await fs.stat(onnx);
+    await exportModel({ model: imageModel, out: onnx, home });
+    expect((await fs.stat(onnx)).ino).not.toBe(first.ino);
+    const foreign = await writeFixture(path.join(root, 'weights.onnx'), 'someone else\'s model');
+    await expectHeadstartError(exportModel({ model: imageModel, out: foreign, home }), 'HS_OUTPUT_EXISTS', foreign, '--force');
+    expect(await fs.readFile(foreign, 'utf8')).toBe("someone else's model");
+    await exportModel({ model: imageModel, out: foreign, home, force: true });
+    expect((await fs.readFile(foreign)).subarray(0, 64).includes(Buffer.from('headstart'))).toBe(true);
   });
 
   it('predict --file /dev/zero or a FIFO on a text model is refused, not read without end', async () => {
