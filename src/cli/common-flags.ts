@@ -51,5 +51,8 @@ export function resolveBadFilePolicy(flags: { strict: boolean; onBadFile: BadFil
 
 /** Environment variables, for --help. */
 export function envHelp(): Record<string, string> {
-  return { HEADSTART_HOME: `Folder for converted backbones, registered backbones and the feature cache (default: ${defaultHome()}).` };
+  return {
+    HEADSTART_HOME: `Folder for converted backbones, registered backbones and the feature cache (default: ${defaultHome()}).`,
+    HEADSTART_DEBUG: 'Set to 1 to print the stack trace of an error (for bug reports).',
+  };
 }

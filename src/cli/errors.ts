@@ -1,5 +1,9 @@
 import { HeadstartError } from '../index.js';
 import type { ErrorCode } from '../index.js';
+import { sanitizeForTerminal } from './terminal-text.js';
+
+/** The environment variable that makes the CLI print stack traces (any value but '' and '0'). */
+export const DEBUG_ENV = 'HEADSTART_DEBUG';
 
 /** Exit statuses: 0 success, 1 the work failed, 2 the command line was wrong, 130 interrupted (Ctrl-C). */
 export const EXIT = { ok: 0, failure: 1, usage: 2, interrupted: 130 } as const;
@@ -25,16 +29,29 @@ function exitCodeFor(code: ErrorCode): number {
   return EXIT.failure;
 }
 
+function firstLine(text: string): string {
+  return (text.split('\n').find((line) => line.trim() !== '') ?? text).trim();
+}
+
 /**
- * The one place errors are printed: a HeadstartError as `error [HS_CODE]: message`, anything else with its stack,
- * since it is a bug. Resolves to the exit status.
+ * The one place errors are printed: a HeadstartError as `error [HS_CODE]: message`, anything else (a bug) as one
+ * line naming the error, with how to see its stack: never a raw trace unless `debug` (HEADSTART_DEBUG) asks for it.
+ * Resolves to the exit status.
  */
-export function reportError(err: unknown, stderr: { write(text: string): unknown }): number {
+export function reportError(err: unknown, stderr: { write(text: string): unknown }, options: { debug?: boolean } = {}): number {
+  const stack = options.debug && err instanceof Error && err.stack ? `${sanitizeForTerminal(err.stack)}\n` : '';
   if (isHeadstartError(err)) {
-    stderr.write(`error [${err.code}]: ${err.message}\n`);
+    stderr.write(`error [${err.code}]: ${sanitizeForTerminal(err.message)}\n${stack}`);
     return exitCodeFor(err.code);
   }
-  const detail = err instanceof Error ? (err.stack ?? `${err.name}: ${err.message}`) : String(err);
-  stderr.write(`error: unexpected failure (a bug in headstart or a dependency; please report it with this output)\n${detail}\n`);
+  const what = err instanceof Error ? `${err.name}: ${firstLine(err.message)}` : firstLine(String(err));
+  const how = options.debug ? 'the stack trace follows' : `rerun with ${DEBUG_ENV}=1 to see where it happened`;
+  stderr.write(`error: unexpected failure (${sanitizeForTerminal(what)}). This is a bug in headstart or a dependency: please report it; ${how}.\n${stack}`);
   return EXIT.failure;
+}
+
+/** Whether the environment asks for stack traces. */
+export function debugRequested(env: Record<string, string | undefined>): boolean {
+  const value = env[DEBUG_ENV];
+  return value !== undefined && value !== '' && value !== '0';
 }

@@ -1,6 +1,6 @@
 import { format } from 'node:util';
 import type { CliIo } from './command-context.js';
-import { EXIT } from './errors.js';
+import { debugRequested, EXIT, reportError } from './errors.js';
 
 /**
  * The real process as a CliIo: Ctrl-C aborts the running job (a second Ctrl-C quits at once), console output from
@@ -21,6 +21,12 @@ export function createProcessIo(): { io: CliIo; dispose(): void } {
     if (err.code === 'EPIPE') process.exit(EXIT.ok);
     throw err;
   };
+  // An error that escapes every await (a dependency's callback, a stray promise) still gets the one-line report.
+  const onEscaped = (err: unknown) => {
+    process.exit(reportError(err, process.stderr, { debug: debugRequested(process.env) }));
+  };
+  process.on('uncaughtException', onEscaped);
+  process.on('unhandledRejection', onEscaped);
   process.on('SIGINT', onSigint);
   process.stdout.on('error', onStdoutError);
   console.log = toStderr;

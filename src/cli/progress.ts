@@ -1,4 +1,8 @@
-import type { ProgressCallback, ProgressEvent } from '../index.js';
+import type { ProgressCallback, ProgressEvent, SkippedFile } from '../index.js';
+import { sanitizeForTerminal } from './terminal-text.js';
+
+/** Skipped files printed one per line; the rest are counted, and listed in the command's result. */
+export const SKIP_LINES_SHOWN = 20;
 
 export interface ProgressStream {
   write(text: string): unknown;
@@ -13,6 +17,8 @@ export interface ProgressRendererOptions {
   quiet?: boolean;
   /** Print `skip` events. Off where the command lists skipped files in its own output. @default true */
   showSkips?: boolean;
+  /** Skipped files printed before the rest are only counted. @default SKIP_LINES_SHOWN */
+  maxSkipLines?: number;
   /** Least time between two epoch lines; the first, the last and the final pending epoch always print. @default 1000 */
   epochIntervalMs?: number;
   /** Clock in milliseconds. @default performance.now */
@@ -23,6 +29,11 @@ export interface ProgressRenderer {
   onProgress: ProgressCallback;
   /** Ends an unfinished bar line and prints a held-back epoch line; call before writing results. */
   flush(): void;
+  /**
+   * Prints the skipped files of a result that no `skip` event showed (files left out while listing the data, bad
+   * text rows), within the same cap, then how many were not printed and where they all are.
+   */
+  reportSkipped(skipped: readonly SkippedFile[], where: string): void;
 }
 
 /** A counted phase drawn as a bar: feature extraction, or files a generator writes. */
@@ -64,7 +75,7 @@ function epochLine(e: Extract<ProgressEvent, { stage: 'epoch' }>): string {
  * once.
  */
 export function createProgressRenderer(options: ProgressRendererOptions): ProgressRenderer {
-  const { stream, quiet = false, showSkips = true, epochIntervalMs = 1000, now = () => performance.now() } = options;
+  const { stream, quiet = false, showSkips = true, maxSkipLines = SKIP_LINES_SHOWN, epochIntervalMs = 1000, now = () => performance.now() } = options;
   const tty = stream.isTTY === true;
   let phase: CountPhase | undefined;
   /** Text of the bar currently drawn on the last line (TTY only). */
@@ -72,10 +83,14 @@ export function createProgressRenderer(options: ProgressRendererOptions): Progre
   let pendingEpoch: string | undefined;
   let lastEpochMs = -Infinity;
   const converted = new Set<string>();
+  /** Skips seen (`file\0reason`), printed or only counted, so a result's list does not print them twice. */
+  const skipsSeen = new Set<string>();
+  const skipsPrinted = new Set<string>();
+  const skipKey = (s: SkippedFile) => `${s.file}\0${s.reason}`;
 
   const writeLine = (line: string) => {
     if (barText !== undefined) stream.write(CLEAR_LINE);
-    stream.write(`${line}\n`);
+    stream.write(`${sanitizeForTerminal(line)}\n`);
     if (barText !== undefined) stream.write(barText);
   };
 
@@ -123,6 +138,16 @@ export function createProgressRenderer(options: ProgressRendererOptions): Progre
     }
   };
 
+  /** Prints a skipped file while fewer than `maxSkipLines` were printed; later ones are only counted. */
+  const onSkip = (s: SkippedFile): void => {
+    const key = skipKey(s);
+    if (skipsSeen.has(key)) return;
+    skipsSeen.add(key);
+    if (!showSkips || skipsPrinted.size >= maxSkipLines) return;
+    skipsPrinted.add(key);
+    writeLine(`skipped ${s.file}: ${s.reason}`);
+  };
+
   const onProgress: ProgressCallback = (event) => {
     if (quiet) return;
     if (event.stage !== 'epoch') flushEpoch();
@@ -146,7 +171,7 @@ export function createProgressRenderer(options: ProgressRendererOptions): Progre
         return;
       }
       case 'skip':
-        if (showSkips) writeLine(`skipped ${event.file}: ${event.reason}`);
+        onSkip(event);
         return;
       case 'convert':
         if (!converted.has(event.model)) {
@@ -160,14 +185,23 @@ export function createProgressRenderer(options: ProgressRendererOptions): Progre
     }
   };
 
+  const flushBar = () => {
+    flushEpoch();
+    if (barText !== undefined) {
+      stream.write('\n');
+      barText = undefined;
+    }
+  };
+
   return {
     onProgress,
-    flush: () => {
-      flushEpoch();
-      if (barText !== undefined) {
-        stream.write('\n');
-        barText = undefined;
-      }
+    reportSkipped(skipped, where) {
+      if (quiet || !showSkips) return;
+      flushBar();
+      for (const s of skipped) onSkip(s);
+      const hidden = skipped.filter((s) => !skipsPrinted.has(skipKey(s))).length;
+      if (hidden > 0) writeLine(`... and ${hidden} more skipped file${hidden === 1 ? '' : 's'}, all listed in ${where}`);
     },
+    flush: flushBar,
   };
 }

@@ -1,12 +1,14 @@
 import { closestMatch } from './closest-match.js';
+import type { SkippedFile } from '../index.js';
 import type { CliIo, CommandContext } from './command-context.js';
 import type { CommandSpec } from './command-spec.js';
 import { COMMANDS } from './commands/index.js';
 import { envHelp } from './common-flags.js';
-import { EXIT, reportError, usageError } from './errors.js';
+import { debugRequested, EXIT, reportError, usageError } from './errors.js';
 import { renderCommandHelp, renderGroupHelp, renderTopHelp } from './help-text.js';
 import { parseCommand, wantsHelp } from './parse-command.js';
 import { createProgressRenderer } from './progress.js';
+import { sanitizeForTerminal } from './terminal-text.js';
 import type { ProgressRenderer } from './progress.js';
 import { readVersion } from './version.js';
 
@@ -47,6 +49,13 @@ function resolveCommand(argv: string[]): { spec: CommandSpec; rest: string[] } |
     throw usageError(`Unknown command '${first}'.${guess ? ` Did you mean '${guess}'?` : ''} Commands: ${TOP_NAMES.join(', ')}.`);
   }
   return { spec, rest: argv.slice(1) };
+}
+
+/** The skipped files a command's result lists (every result with input files has `skipped`). */
+function skippedIn(value: unknown): SkippedFile[] {
+  const list = typeof value === 'object' && value !== null ? (value as { skipped?: unknown }).skipped : undefined;
+  if (!Array.isArray(list)) return [];
+  return list.filter((s): s is SkippedFile => typeof s === 'object' && s !== null && typeof (s as SkippedFile).file === 'string' && typeof (s as SkippedFile).reason === 'string');
 }
 
 /** `headstart help [command...]` */
@@ -95,8 +104,9 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       print: (value, human) => {
         if (printed && common.json) throw new Error(`headstart ${spec.name} printed more than one result with --json.`);
         printed = true;
+        progress.reportSkipped(skippedIn(value), common.json ? "the JSON result's 'skipped' list" : 'the report (or the --json output)');
         progress.flush();
-        io.stdout.write(common.json ? `${JSON.stringify(value, null, 2)}\n` : `${human()}\n`);
+        io.stdout.write(common.json ? `${JSON.stringify(value, null, 2)}\n` : `${sanitizeForTerminal(human())}\n`);
       },
     };
     const code = (await spec.run(args, ctx)) ?? EXIT.ok;
@@ -104,6 +114,6 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     return code;
   } catch (err) {
     renderer?.flush();
-    return reportError(err, io.stderr);
+    return reportError(err, io.stderr, { debug: debugRequested(io.env) });
   }
 }

@@ -59,6 +59,29 @@ function validateSpec(spec: InputSpec): void {
   }
 }
 
+/** sharp's default limit on width x height (0x3FFF squared): a bigger image is refused before it is decoded. */
+export const DEFAULT_MAX_PIXELS = 0x3fff * 0x3fff;
+
+export interface DecodeImageOptions {
+  /**
+   * Largest width x height decoded; bigger images are refused before any pixel is decoded, so one huge file cannot
+   * take gigabytes of memory. @default DEFAULT_MAX_PIXELS (268402689, sharp's limitInputPixels)
+   */
+  maxPixels?: number;
+}
+
+/** The message for an image over the pixel limit: its size, the limit, and how to get past it. */
+async function overPixelLimit(bytes: Uint8Array, file: string, type: ImageType, maxPixels: number, cause: unknown): Promise<HeadstartError> {
+  const meta = await sharp(bytes, { limitInputPixels: false }).metadata().catch(() => undefined);
+  const size = meta?.width && meta.height ? `${meta.width}x${meta.height} = ${meta.width * meta.height} pixels` : 'its size';
+  return new HeadstartError(
+    'HS_IMAGE_UNREADABLE',
+    `Cannot decode ${file}: this ${TYPE_NAMES[type]} image is over the pixel limit (${size}; the limit is ${maxPixels} pixels). ` +
+      'Downscale it, or raise the limit with the maxPixels option of decodeImage (sharp\'s limitInputPixels); or pass --on-bad-file skip.',
+    { cause },
+  );
+}
+
 function firstLine(message: string): string {
   return (message.split('\n')[0] ?? message).trim();
 }
@@ -77,11 +100,14 @@ function firstLine(message: string): string {
  *
  * @param bytes the file's content.
  * @param file the file name, used in error messages only.
- * @throws HeadstartError `HS_IMAGE_UNREADABLE` when the bytes are not a JPEG, PNG, WebP or GIF image or do not decode.
+ * @throws HeadstartError `HS_IMAGE_UNREADABLE` when the bytes are not a JPEG, PNG, WebP or GIF image, do not decode,
+ *   or hold more than `maxPixels` pixels.
  * @throws HeadstartError `HS_INVALID_OPTION` when the spec is malformed.
  */
-export async function decodeImage(bytes: Uint8Array, file: string, spec: InputSpec): Promise<Float32Array> {
+export async function decodeImage(bytes: Uint8Array, file: string, spec: InputSpec, options: DecodeImageOptions = {}): Promise<Float32Array> {
   validateSpec(spec);
+  const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
+  if (!Number.isInteger(maxPixels) || maxPixels < 1) throw invalidOption(`Expected maxPixels to be a positive integer. Received: ${String(maxPixels)}.`);
   const type = sniffImageType(bytes);
   if (type === undefined) {
     const start = bytes.length === 0 ? 'file is empty' : describeStart(bytes);
@@ -96,7 +122,7 @@ export async function decodeImage(bytes: Uint8Array, file: string, spec: InputSp
   try {
     // failOn 'warning' (the strictest level) is needed: with 'error', a JPEG with garbage in its entropy-coded data
     // decodes with only a libjpeg warning, and with 'none' a truncated JPEG decodes with its lower half grey.
-    const out = await sharp(bytes, { failOn: 'warning', pages: 1, page: 0, autoOrient: true })
+    const out = await sharp(bytes, { failOn: 'warning', pages: 1, page: 0, autoOrient: true, limitInputPixels: maxPixels })
       .flatten({ background: { r: 255, g: 255, b: 255 } })
       .toColourspace('srgb')
       .resize({
@@ -116,6 +142,7 @@ export async function decodeImage(bytes: Uint8Array, file: string, spec: InputSp
     }
   } catch (err) {
     const reason = err instanceof Error ? firstLine(err.message) : String(err);
+    if (/pixel limit/i.test(reason)) throw await overPixelLimit(bytes, file, type, maxPixels, err);
     throw new HeadstartError(
       'HS_IMAGE_UNREADABLE',
       `Cannot decode ${file}: it starts like a ${TYPE_NAMES[type]} image but is corrupt or truncated (${reason}). ` +

@@ -23,6 +23,11 @@ function fromBlob(blob: Buffer): Float32Array {
   return new Float32Array(copy);
 }
 
+/** The advice every cache failure ends with: the file is only a cache, so deleting it loses nothing but time. */
+function deleteAdvice(file: string): string {
+  return `It only holds cached features: delete it (and ${path.basename(file)}-wal, -shm beside it) and run again, or pass --no-cache.`;
+}
+
 function checkKey(extractorKey: string): void {
   if (typeof extractorKey !== 'string' || extractorKey === '') {
     throw invalidOption(`Expected extractorKey to be a non-empty string. Received: ${JSON.stringify(extractorKey)}.`);
@@ -82,9 +87,24 @@ export class FeatureCache {
       return new FeatureCache(file, db);
     } catch (err) {
       db?.close();
+      throw new HeadstartError('HS_CACHE_FAILED', `Cannot open feature cache ${file}: ${(err as Error).message}. ${deleteAdvice(file)}`, { cause: err });
+    }
+  }
+
+  /**
+   * Runs a database operation; SQLite's own failures (a damaged page, a full disk) become `HS_CACHE_FAILED` naming
+   * the file, since the cache is shared by every run and a damaged one would otherwise fail each of them obscurely.
+   */
+  private guard<T>(what: string, operation: () => T): T {
+    try {
+      return operation();
+    } catch (err) {
+      if (err instanceof HeadstartError) throw err;
+      const reason = (err as Error).message;
+      const damaged = /malformed|corrupt|not a database/i.test(reason);
       throw new HeadstartError(
         'HS_CACHE_FAILED',
-        `Cannot open feature cache ${file}: ${(err as Error).message}. It only holds cached features: delete it and run again.`,
+        `Cannot ${what} feature cache ${this.path}: ${damaged ? `the file is damaged (${reason})` : reason}. ${deleteAdvice(this.path)}`,
         { cause: err },
       );
     }
@@ -93,7 +113,7 @@ export class FeatureCache {
   /** The vector stored for a file's content under an extractor, or `undefined`. */
   get(extractorKey: string, contentHash: string): Float32Array | undefined {
     checkKey(extractorKey);
-    const row = this.getStmt.get(extractorKey, contentHash);
+    const row = this.guard('read', () => this.getStmt.get(extractorKey, contentHash));
     return row === undefined ? undefined : fromBlob(row.vector);
   }
 
@@ -108,7 +128,7 @@ export class FeatureCache {
         if (row !== undefined) found.set(hash, fromBlob(row.vector));
       }
     });
-    read(contentHashes);
+    this.guard('read', () => read(contentHashes));
     return found;
   }
 
@@ -123,12 +143,12 @@ export class FeatureCache {
     const write = this.db.transaction((list: readonly FeatureCacheEntry[]) => {
       for (const e of list) this.putStmt.run(extractorKey, e.contentHash, e.values.length, toBlob(e.values));
     });
-    write(entries);
+    this.guard('write to', () => write(entries));
   }
 
   /** Number of stored vectors, for one extractor key or for all. */
   count(extractorKey?: string): number {
-    const row = extractorKey === undefined ? this.countAllStmt.get() : this.countKeyStmt.get(extractorKey);
+    const row = this.guard('read', () => (extractorKey === undefined ? this.countAllStmt.get() : this.countKeyStmt.get(extractorKey)));
     return row?.n ?? 0;
   }
 

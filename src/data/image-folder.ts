@@ -36,10 +36,18 @@ async function kindOf(dir: string, entry: Dirent): Promise<'file' | 'dir' | 'oth
   return 'other';
 }
 
+/** Files operating systems and file managers leave in folders (thumbnails, view settings): never data, never reported. */
+const SYSTEM_FILES: readonly string[] = ['thumbs.db', 'ehthumbs.db', 'desktop.ini', 'icon\r'];
+
+/** Whether a folder entry is hidden (a dotfile such as .DS_Store) or a known system file such as Thumbs.db. */
+export function isIgnoredEntry(name: string): boolean {
+  return name.startsWith('.') || SYSTEM_FILES.includes(name.toLowerCase());
+}
+
 /** The visible entries of a folder, sorted by code point, each with what it is (symbolic links followed). */
 export async function readEntries(dir: string): Promise<{ name: string; kind: 'file' | 'dir' | 'other' }[]> {
   const entries = await fs.readdir(dir, { withFileTypes: true });
-  const visible = entries.filter((e) => !e.name.startsWith('.'));
+  const visible = entries.filter((e) => !isIgnoredEntry(e.name));
   const kinds = await Promise.all(visible.map((e) => kindOf(dir, e)));
   return visible.map((e, i) => ({ name: e.name, kind: kinds[i] ?? 'other' })).sort((a, b) => byCodePoint(a.name, b.name));
 }
@@ -48,7 +56,8 @@ export async function readEntries(dir: string): Promise<{ name: string; kind: 'f
  * Lists an image folder with one sub-folder per class (`dir/<class>/<image>`). Nothing is decoded.
  *
  * Class names are the sub-folder names, sorted. Files with an image extension (.jpg .jpeg .png .webp .gif, any
- * case) become items, sorted by name; hidden files and folders are ignored; other files in a class folder, and
+ * case) become items, sorted by name; hidden files and folders and system files (Thumbs.db, desktop.ini) are
+ * ignored; other files in a class folder, and
  * folders nested inside one, are recorded in `skipped`. Files at the top level (README, LICENSE, ATTRIBUTION.txt)
  * are ignored. Item paths are absolute.
  *

@@ -14,7 +14,7 @@ export { readManifest, writeManifest, MANIFEST_EXTENSIONS } from './manifest.js'
 export type { ReadManifestOptions } from './manifest.js';
 export { loadImageDataset } from './load-image-dataset.js';
 export type { LoadImageDatasetOptions } from './load-image-dataset.js';
-export { IMAGE_EXTENSIONS, isImageFileName, AUDIO_EXTENSIONS, isAudioFileName } from './dataset-checks.js';
+export { IMAGE_EXTENSIONS, isImageFileName, AUDIO_EXTENSIONS, isAudioFileName, checkSplitParts, datasetWarnings } from './dataset-checks.js';
 
 // Splitting
 export { splitDataset } from './split.js';

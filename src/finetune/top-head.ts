@@ -3,19 +3,11 @@ import path from 'node:path';
 import { HeadstartError } from '../core/index.js';
 import { createEngine } from '../engines/index.js';
 import type { Engine, LayersArtifacts, TrainableTop } from '../engines/index.js';
+import { loadLayersHead, readHeadFiles } from '../heads/index.js';
 import type { Head } from '../heads/index.js';
 
 /** Where a fine-tuned head keeps its top, inside the head folder. */
 export const TOP_FOLDER = 'top';
-
-async function readLayers(dir: string): Promise<LayersArtifacts> {
-  const jsonPath = path.join(dir, 'model.json');
-  try {
-    return { modelJson: JSON.parse(await fs.readFile(jsonPath, 'utf8')) as object, weights: await fs.readFile(path.join(dir, 'weights.bin')) };
-  } catch (err) {
-    throw new HeadstartError('HS_MODEL_INVALID', `Cannot read ${jsonPath} or its weights.bin: ${(err as Error).message}. Train the model again.`, { cause: err });
-  }
-}
 
 async function writeLayers(dir: string, saved: LayersArtifacts): Promise<void> {
   await fs.mkdir(dir, { recursive: true });
@@ -58,6 +50,7 @@ export async function hasTop(dir: string): Promise<boolean> {
 /** Loads a head folder written by a fine-tuned head's `save`. */
 export async function loadTopHead(dir: string, options: { engine?: Engine } = {}): Promise<Head> {
   const engine = options.engine ?? createEngine();
-  const top = await engine.loadTop({ top: await readLayers(path.join(dir, TOP_FOLDER)), head: await readLayers(dir) });
+  const [topFiles, headFiles] = await Promise.all([readHeadFiles(path.join(dir, TOP_FOLDER)), readHeadFiles(dir)]);
+  const top = await loadLayersHead(topFiles, (saved) => engine.loadTop({ top: saved, head: { modelJson: headFiles.modelJson, weights: headFiles.weights } }));
   return wrapTopHead(top);
 }

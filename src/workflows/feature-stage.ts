@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { promises as fs } from 'node:fs';
 import { HeadstartError } from '../core/index.js';
-import { detectDatasetKind, loadImageDataset, loadTextDataset } from '../data/index.js';
+import { datasetWarnings, detectDatasetKind, loadImageDataset, loadTextDataset } from '../data/index.js';
 import type { BadFilePolicy, BadRow, FeatureCache, ImageDataset, SkippedFile, TextDataset, TextItem } from '../data/index.js';
 import type { Engine, Pooling } from '../engines/index.js';
 import { copyBackboneFolder, extractFeatures, listTextBackbones, loadBackbone, loadTextBackbone, textFeatures, textRowId } from '../zoo/index.js';
@@ -105,7 +105,7 @@ export async function imageFeatureStage(options: FeatureStageOptions, onBadFile:
     unit: 'images',
     all,
     ...(val ? { val } : {}),
-    warnings: [],
+    warnings: await datasetWarnings(all, val),
     async open(cache) {
       const backbone = await loadBackbone(options.backbone ?? defaultBackbone, {
         cut: options.cut,

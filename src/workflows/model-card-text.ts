@@ -1,6 +1,20 @@
 import type { ModelCard, TextModelCard } from '../zoo/index.js';
 import type { ModelManifest } from './model-manifest.js';
 
+/**
+ * A name from the user's data (a label, a column, a path) as literal Markdown text: Markdown's punctuation is
+ * backslash-escaped, HTML-significant characters become entities, and control characters (terminal escapes) are
+ * shown as `\xNN`, so a label can neither format the card nor inject markup or escape codes.
+ */
+export function escapeMarkdown(text: string): string {
+  return text
+    .replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`)
+    .replace(/[\\`*_{}[\]()#+\-.!|~]/g, (c) => `\\${c}`)
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;');
+}
+
 const pct = (x: number | undefined) => (x === undefined ? 'n/a' : `${(x * 100).toFixed(1)}%`);
 
 /** The backbone section: image backbones with their cut and preprocessing, text backbones with pooling and vocabulary. */
@@ -13,7 +27,7 @@ function backboneLines(manifest: ModelManifest, backbone: ModelCard | TextModelC
       `- Tokenizer: ${backbone.tokenizer}`,
       `- Words of the training data unknown to it: ${pct(manifest.text.oovRate)}`,
       `- Licence: ${backbone.licence}`,
-      `- Input: the \`${manifest.text.textColumn}\` column of a table (label column \`${manifest.text.labelColumn}\`), or one sentence per prediction`,
+      `- Input: the ${escapeMarkdown(manifest.text.textColumn)} column of a table (label column ${escapeMarkdown(manifest.text.labelColumn)}), or one sentence per prediction`,
     ];
   }
   if (manifest.modality === 'text' || backbone.modality === 'text') throw new Error(`model card of a ${manifest.modality} model given a ${backbone.modality} backbone card`);
@@ -38,9 +52,9 @@ export function renderModelCardText(manifest: ModelManifest, backbone: ModelCard
     `Trained by headstart on ${manifest.createdAt}.`,
     '',
     '## Task',
-    `- Classes (${manifest.labels.length}): ${manifest.labels.join(', ')}`,
-    `- Training data: ${t.data} (${t.counts.train} train, ${t.counts.val} validation, ${t.counts.test} test ${unit}; validation: ${t.val})`,
-    `- ${text ? 'Sentences' : 'Images'} per class: ${Object.entries(t.perClass).map(([k, v]) => `${k} ${v}`).join(', ')}`,
+    `- Classes (${manifest.labels.length}): ${manifest.labels.map(escapeMarkdown).join(', ')}`,
+    `- Training data: ${escapeMarkdown(t.data)} (${t.counts.train} train, ${t.counts.val} validation, ${t.counts.test} test ${unit}; validation: ${t.val})`,
+    `- ${text ? 'Sentences' : 'Images'} per class: ${Object.entries(t.perClass).map(([k, v]) => `${escapeMarkdown(k)} ${v}`).join(', ')}`,
     '',
     '## Results',
     `- Validation accuracy: ${pct(manifest.metrics.val?.accuracy)}, macro-F1: ${pct(manifest.metrics.val?.macroF1)}`,

@@ -1,8 +1,11 @@
 import { HeadstartError } from '../core/index.js';
 import type { ClassificationMetrics } from '../evaluate/index.js';
+import { HEAD_KINDS } from '../heads/index.js';
 import type { EpochRecord, HeadKind } from '../heads/index.js';
 import type { InputSpec } from '../data/index.js';
+import { POOLINGS } from '../engines/index.js';
 import type { Pooling } from '../engines/index.js';
+import { BACKBONE_ID_PATTERN, TEXT_POOLINGS } from '../zoo/index.js';
 import type { TextPooling } from '../zoo/index.js';
 
 export const MODEL_FORMAT_VERSION = 1;
@@ -82,28 +85,190 @@ export interface ImageModelManifest extends ManifestCommon {
   };
 }
 
-/** Checks the fields loading depends on; everything else is informational. */
+/** Largest input side a manifest may ask for: bigger inputs would allocate gigabytes before any model runs. */
+export const MAX_INPUT_SIDE = 4096;
+
+/** A value found in JSON, one field at a time: each check names the field's path in the file when it fails. */
+class JsonFields {
+  constructor(
+    private readonly value: unknown,
+    private readonly where: string,
+    private readonly fail: (what: string) => HeadstartError,
+  ) {}
+
+  private field(key: string): JsonFields {
+    const record = this.record();
+    return new JsonFields(record[key], this.where ? `${this.where}.${key}` : key, this.fail);
+  }
+
+  private wrong(expected: string): HeadstartError {
+    const shown = JSON.stringify(this.value);
+    return this.fail(`${this.where} should be ${expected}, found ${shown === undefined ? 'nothing' : shown.slice(0, 60)}`);
+  }
+
+  record(): Record<string, unknown> {
+    if (typeof this.value !== 'object' || this.value === null || Array.isArray(this.value)) throw this.wrong('an object');
+    return this.value as Record<string, unknown>;
+  }
+
+  has(key: string): boolean {
+    return this.record()[key] !== undefined;
+  }
+
+  object(key: string): JsonFields {
+    const f = this.field(key);
+    f.record();
+    return f;
+  }
+
+  string(key: string, options: { nonEmpty?: boolean; pattern?: RegExp; patternText?: string } = {}): string {
+    const f = this.field(key);
+    if (typeof f.value !== 'string' || (options.nonEmpty && f.value === '')) throw f.wrong(options.nonEmpty ? 'a non-empty string' : 'a string');
+    if (options.pattern && !options.pattern.test(f.value)) throw f.wrong(options.patternText ?? `a string matching ${String(options.pattern)}`);
+    return f.value;
+  }
+
+  choice<T extends string>(key: string, choices: readonly T[]): T {
+    const f = this.field(key);
+    if (!choices.includes(f.value as T)) throw f.wrong(`one of ${choices.map((c) => `'${c}'`).join(', ')}`);
+    return f.value as T;
+  }
+
+  number(key: string, range: { min?: number; max?: number; integer?: boolean } = {}): number {
+    const f = this.field(key);
+    const v = f.value;
+    const { min = -Infinity, max = Infinity, integer = false } = range;
+    const kind = integer ? 'an integer' : 'a number';
+    const bounds = Number.isFinite(min) && Number.isFinite(max) ? ` from ${min} to ${max}` : Number.isFinite(min) ? ` >= ${min}` : '';
+    if (typeof v !== 'number' || !Number.isFinite(v) || (integer && !Number.isInteger(v)) || v < min || v > max) throw f.wrong(`${kind}${bounds}`);
+    return v;
+  }
+
+  array(key: string, options: { min?: number } = {}): JsonFields[] {
+    const f = this.field(key);
+    if (!Array.isArray(f.value) || f.value.length < (options.min ?? 0)) throw f.wrong(options.min ? `a list of at least ${options.min}` : 'a list');
+    return f.value.map((v: unknown, i) => new JsonFields(v, `${f.where}[${i}]`, this.fail));
+  }
+
+  strings(key: string, options: { min?: number; unique?: boolean } = {}): string[] {
+    const values = this.array(key, options).map((item) => {
+      if (typeof item.value !== 'string' || item.value === '') throw item.wrong('a non-empty string');
+      return item.value;
+    });
+    if (options.unique && new Set(values).size !== values.length) throw this.field(key).wrong('a list of distinct names');
+    return values;
+  }
+
+  numbers(key: string, length: number): number[] {
+    return this.array(key).map((item, i, all) => {
+      if (all.length !== length || typeof item.value !== 'number' || !Number.isFinite(item.value)) throw this.field(key).wrong(`${length} finite numbers`);
+      return item.value;
+    });
+  }
+
+  /** The error for a field that is present but wrong. */
+  invalid(key: string, expected: string): HeadstartError {
+    return this.field(key).wrong(expected);
+  }
+
+  /** Runs `check` on the field when it is present. */
+  optional<T>(key: string, check: (fields: JsonFields, key: string) => T): T | undefined {
+    return this.has(key) ? check(this, key) : undefined;
+  }
+}
+
+function checkInput(fields: JsonFields): void {
+  fields.number('height', { min: 1, max: MAX_INPUT_SIDE, integer: true });
+  fields.number('width', { min: 1, max: MAX_INPUT_SIDE, integer: true });
+  fields.choice('channelOrder', ['rgb', 'bgr']);
+  fields.choice('resize', ['center-crop', 'stretch']);
+  fields.numbers('mean', 3);
+  if (fields.numbers('std', 3).some((v) => v === 0)) throw fields.invalid('std', '3 non-zero numbers');
+  fields.optional('layout', (f, k) => f.choice(k, ['nhwc', 'nchw']));
+}
+
+function checkMetrics(fields: JsonFields): void {
+  for (const part of ['val', 'test']) {
+    fields.optional(part, (f, k) => {
+      const m = f.object(k);
+      m.number('n', { min: 0, integer: true });
+      m.array('perClass');
+      m.array('confusion');
+    });
+  }
+}
+
+function checkTraining(fields: JsonFields, labels: readonly string[]): void {
+  fields.string('data');
+  fields.string('val');
+  const counts = fields.object('counts');
+  for (const part of ['train', 'val', 'test']) counts.number(part, { min: 0, integer: true });
+  const perClass = fields.object('perClass');
+  for (const key of Object.keys(perClass.record())) {
+    if (!labels.includes(key)) perClass.choice(key, labels);
+    perClass.number(key, { min: 0, integer: true });
+  }
+  fields.number('seed', { integer: true });
+  // Losses are informational, and a diverged epoch's NaN is written as null: only the epoch numbers are checked.
+  for (const epoch of fields.array('history')) epoch.number('epoch', { min: 0, integer: true });
+  fields.optional('stoppedReason', (f, k) => f.string(k));
+  const duration = fields.object('durationMs');
+  duration.number('extract', { min: 0 });
+  duration.number('head', { min: 0 });
+}
+
+function checkFineTune(fields: JsonFields): void {
+  fields.string('cut', { nonEmpty: true });
+  fields.choice('pooling', POOLINGS);
+  fields.string('boundary', { nonEmpty: true });
+  fields.strings('groups');
+  fields.string('schedule');
+  fields.string('batchNorm');
+  for (const phase of fields.array('phases')) {
+    phase.string('name');
+    phase.number('firstEpoch', { min: 0, integer: true });
+    phase.number('lastEpoch', { min: 0, integer: true });
+  }
+  fields.number('bestEpoch', { min: 0, integer: true });
+  fields.optional('featureExtraction', (f, k) => checkMetrics(f.object(k)));
+}
+
+/**
+ * Checks a whole headstart.json against the model format: every field's type and range, ids that cannot name a
+ * path, input sizes an engine can allocate. A file that fails is reported with the field's path.
+ */
 export function parseModelManifest(raw: unknown, file: string): ModelManifest {
   const fail = (what: string) =>
-    new HeadstartError('HS_MODEL_INVALID', `${file} is not a headstart model manifest: ${what}. Train the model again with 'headstart train'.`);
-  if (typeof raw !== 'object' || raw === null) throw fail('not a JSON object');
-  const m = raw as Partial<ManifestCommon> & { modality?: unknown };
-  if (m.formatVersion !== MODEL_FORMAT_VERSION) throw fail(`formatVersion is ${String(m.formatVersion)}, this headstart reads ${MODEL_FORMAT_VERSION}`);
-  if (!Array.isArray(m.labels) || m.labels.length < 2 || !m.labels.every((l) => typeof l === 'string')) throw fail('labels must list at least two class names');
-  if (!m.head || typeof m.head.kind !== 'string') throw fail('head.kind missing');
-  if (m.modality !== undefined && m.modality !== 'image' && m.modality !== 'text') throw fail(`modality is '${String(m.modality)}', expected 'image' or 'text'`);
-  if (m.modality === 'text') {
-    const t = raw as Partial<TextModelManifest>;
-    const b = t.backbone;
-    if (!b || typeof b.id !== 'string' || typeof b.pooling !== 'string' || typeof b.weightsSha256 !== 'string' || !['zoo', 'included'].includes(b.location))
-      throw fail('backbone needs id, pooling, weightsSha256 and location');
-    return t as TextModelManifest;
+    new HeadstartError('HS_MODEL_INVALID', `${file} is not a valid headstart model manifest: ${what}. Train the model again with 'headstart train', or restore the file.`);
+  const root = new JsonFields(raw, '', fail);
+  root.record();
+  const version = root.number('formatVersion', { integer: true });
+  if (version !== MODEL_FORMAT_VERSION) throw fail(`formatVersion is ${version}, this headstart reads ${MODEL_FORMAT_VERSION}`);
+  root.string('createdAt');
+  const labels = root.strings('labels', { min: 2, unique: true });
+  const head = root.object('head');
+  head.choice('kind', HEAD_KINDS);
+  head.object('options');
+  checkTraining(root.object('training'), labels);
+  checkMetrics(root.object('metrics'));
+  const modality = root.optional('modality', (f, k) => f.choice(k, ['image', 'text'] as const)) ?? 'image';
+  const backbone = root.object('backbone');
+  backbone.string('id', { pattern: BACKBONE_ID_PATTERN, patternText: 'a zoo id (lower-case letters, digits, dashes and dots; not a path)' });
+  backbone.string('weightsSha256', { pattern: /^[0-9a-f]{64}$/, patternText: 'a SHA-256 hex digest' });
+  backbone.choice('location', ['zoo', 'included']);
+  if (modality === 'text') {
+    backbone.choice('pooling', TEXT_POOLINGS);
+    const text = root.object('text');
+    text.string('textColumn', { nonEmpty: true });
+    text.string('labelColumn', { nonEmpty: true });
+    text.number('oovRate', { min: 0, max: 1 });
+    if (root.has('fineTune')) throw fail('fineTune is set, but text models are trained with strategy features only');
+    return raw as TextModelManifest;
   }
-  const i = raw as Partial<ImageModelManifest>;
-  const b = i.backbone;
-  if (!b || typeof b.id !== 'string' || typeof b.cut !== 'string' || typeof b.weightsSha256 !== 'string' || !['zoo', 'included'].includes(b.location))
-    throw fail('backbone needs id, cut, weightsSha256 and location');
-  if (!i.input || typeof i.input.height !== 'number') throw fail('input spec missing');
+  backbone.string('cut', { nonEmpty: true });
+  backbone.choice('pooling', POOLINGS);
+  checkInput(root.object('input'));
+  root.optional('fineTune', (f, k) => checkFineTune(f.object(k)));
   // Older manifests have no modality: they are image models.
-  return { ...i, modality: 'image' } as ImageModelManifest;
+  return { ...(raw as ImageModelManifest), modality: 'image' };
 }

@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { HeadstartError, invalidChoice, invalidOption, prepareOutput, rejectUnknownKeys, writeDirAtomic } from '../core/index.js';
-import { selectFeatureRows, splitDataset } from '../data/index.js';
+import { checkSplitParts, selectFeatureRows, splitDataset } from '../data/index.js';
 import type { ImageDataset, PerClassCounts, SkippedFile, SplitFractions } from '../data/index.js';
 import type { Pooling } from '../engines/index.js';
 import { argmaxRows, computeMetrics } from '../evaluate/index.js';
@@ -152,6 +152,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       ? splitDataset(all, { perClass: options.perClass, seed })
       : splitDataset(all, { fractions: options.split ?? TRAIN_DEFAULTS.split, seed });
   }
+  const asked = options.perClass ?? options.split ?? TRAIN_DEFAULTS.split;
+  const heldOutRequested = !val && (asked.val ?? 0) + (asked.test ?? 0) > 0;
+  checkSplitParts(parts, { where: options.data, noun: unit, heldOutRequested });
   const trainCounts = Object.fromEntries(all.classes.map((c) => [c, parts.train.items.filter((i) => i.label === c).length]));
   const smallest = Math.min(...Object.values(trainCounts));
   if (smallest < 5) warnings.push(`Only ${smallest} training ${unit} in the smallest class: expect unstable results; 20 or more per class is a safer start.`);

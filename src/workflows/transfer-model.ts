@@ -6,7 +6,7 @@ import type { Engine } from '../engines/index.js';
 import { loadHead } from '../heads/index.js';
 import type { Head } from '../heads/index.js';
 import { hasTop, loadTopHead } from '../finetune/index.js';
-import { defaultHome, installBackbone, loadBackbone, loadTextBackbone, readBackboneFolder } from '../zoo/index.js';
+import { defaultHome, installBackbone, listTextBackbones, loadBackbone, loadTextBackbone, readBackboneFolder, resolveInside } from '../zoo/index.js';
 import type { Backbone, TextBackbone } from '../zoo/index.js';
 import { parseModelManifest } from './model-manifest.js';
 import type { ImageModelManifest, ModelManifest, TextModelManifest } from './model-manifest.js';
@@ -50,7 +50,9 @@ export async function readModelManifest(dir: string): Promise<ModelManifest> {
     const missing = (err as NodeJS.ErrnoException).code === 'ENOENT';
     throw new HeadstartError(
       missing ? 'HS_MODEL_NOT_FOUND' : 'HS_MODEL_INVALID',
-      missing ? `${dir} is not a headstart model directory: ${MANIFEST_FILE} is missing. Pass the --out folder of 'headstart train'.` : `Cannot parse ${manifestPath}: ${(err as Error).message}.`,
+      missing
+        ? `${dir} is not a headstart model directory: ${MANIFEST_FILE} is missing. Pass the --out folder of 'headstart train'.`
+        : `Cannot parse ${manifestPath}: ${(err as Error).message}. Restore the file, or train the model again.`,
       { cause: err },
     );
   }
@@ -65,6 +67,22 @@ function backboneMismatch(id: string, dir: string, found: string, expected: stri
   );
 }
 
+/** A folder of the model directory (head/, backbone/), refused when it leads outside the directory. */
+function modelPart(dir: string, part: 'head' | 'backbone'): Promise<string> {
+  return resolveInside(dir, part, 'The model folder');
+}
+
+/** A head must score exactly the manifest's classes: more outputs would silently drop one, fewer would invent one. */
+function checkHeadClasses(head: Head, manifest: ModelManifest, dir: string): void {
+  if (head.numClasses === manifest.labels.length) return;
+  head.dispose();
+  throw new HeadstartError(
+    'HS_MODEL_INVALID',
+    `The head in ${path.join(dir, 'head')} has ${head.numClasses} outputs, but ${path.join(dir, MANIFEST_FILE)} lists ${manifest.labels.length} labels ` +
+      `(${manifest.labels.join(', ')}). The two files come from different models: restore the folder, or train the model again.`,
+  );
+}
+
 /** Loads an image model directory written by `train`. Its backbone comes from the zoo, or from the copy inside the directory. */
 export async function loadModel(dir: string, options: LoadModelOptions = {}): Promise<TransferModel> {
   const manifest = await readModelManifest(dir);
@@ -74,14 +92,15 @@ export async function loadModel(dir: string, options: LoadModelOptions = {}): Pr
   const ref = manifest.backbone;
   const installed =
     ref.location === 'included'
-      ? await readBackboneFolder(path.join(dir, 'backbone'))
+      ? await readBackboneFolder(await modelPart(dir, 'backbone'))
       : await installBackbone(ref.id, { home: options.home ?? defaultHome(), onProgress: options.onProgress });
   if (installed.weightsSha256 !== ref.weightsSha256) throw backboneMismatch(ref.id, dir, installed.weightsSha256, ref.weightsSha256);
   const backbone = await loadBackbone(installed, { cut: ref.cut, pooling: ref.pooling, input: manifest.input, engine: options.engine });
   try {
     // A fine-tuned model's head folder also holds its top blocks, which run between the trunk and the dense head.
-    const headDir = path.join(dir, 'head');
+    const headDir = await modelPart(dir, 'head');
     const head = await ((await hasTop(headDir)) ? loadTopHead : loadHead)(headDir, { engine: backbone.engine });
+    checkHeadClasses(head, manifest, dir);
     return {
       modality: 'image',
       dir,
@@ -104,14 +123,20 @@ export async function loadTextModel(dir: string, options: LoadModelOptions = {})
   const manifest = await readModelManifest(dir);
   if (manifest.modality !== 'text') throw new HeadstartError('HS_INVALID_OPTION', `${dir} is an image model: load it with loadModel.`);
   const ref = manifest.backbone;
-  const backbone = await loadTextBackbone(ref.location === 'included' ? path.join(dir, 'backbone') : ref.id, {
+  const home = options.home ?? defaultHome();
+  // A zoo id must name a zoo entry: loadTextBackbone also takes folders, which a manifest may not point to.
+  if (ref.location === 'zoo' && !(await listTextBackbones({ home })).some((c) => c.id === ref.id)) {
+    throw new HeadstartError('HS_MODEL_NOT_FOUND', `${path.join(dir, MANIFEST_FILE)} names the text backbone '${ref.id}', which is not in the zoo (${home}). Register it with 'headstart zoo add', or train the model again.`);
+  }
+  const backbone = await loadTextBackbone(ref.location === 'included' ? await modelPart(dir, 'backbone') : ref.id, {
     pooling: ref.pooling,
-    home: options.home ?? defaultHome(),
+    home,
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
   });
   try {
     if (backbone.weightsSha256 !== ref.weightsSha256) throw backboneMismatch(ref.id, dir, backbone.weightsSha256, ref.weightsSha256);
-    const head = await loadHead(path.join(dir, 'head'), options.engine ? { engine: options.engine } : {});
+    const head = await loadHead(await modelPart(dir, 'head'), options.engine ? { engine: options.engine } : {});
+    checkHeadClasses(head, manifest, dir);
     return {
       modality: 'text',
       dir,

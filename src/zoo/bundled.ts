@@ -17,6 +17,11 @@ export interface BundledModel {
   source: string;
   /** Writes the engine-ready files into `dir`; resolves to the weight bytes the install hash covers. */
   writeFiles(dir: string): Promise<Uint8Array>;
+  /**
+   * The shipped file the hash covers when the installed files are converted from it (a TFLite file converted to
+   * ONNX); absent when the hash covers the installed weight files themselves.
+   */
+  weightsFile?: string;
 }
 
 /** Unpacks an nsfwjs model into model.json + one weights.bin. */
@@ -59,6 +64,7 @@ function coralModel(
   return {
     source: 'assets/models/coral (TFLite)',
     writeFiles: (dir) => writeTfliteAsOnnx(file, dir),
+    weightsFile: path.join(CORAL_DIR, file),
     card: {
       ...own,
       modality: 'image',

@@ -1,6 +1,6 @@
 export type { ModelCard, CutPoint, SourceTraining } from './model-card.js';
 export { defaultHome } from './home.js';
-export { listBackbones, getModelCard, installBackbone, registerBackbone, registerTfliteBackbone, REGISTER_FORMATS, listLayers, readBackboneFolder, copyBackboneFolder } from './registry.js';
+export { BACKBONE_ID_PATTERN, resolveInside, listBackbones, getModelCard, installBackbone, registerBackbone, registerTfliteBackbone, REGISTER_FORMATS, listLayers, readBackboneFolder, copyBackboneFolder } from './registry.js';
 export type { InstalledBackbone, RegisterBackboneOptions, RegisterFormat } from './registry.js';
 export { loadBackbone } from './backbone.js';
 export type { Backbone, LoadBackboneOptions } from './backbone.js';

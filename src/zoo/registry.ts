@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -26,12 +27,45 @@ interface InstallRecord {
   weightsSha256: string;
 }
 
+/** The ids registration accepts: lower-case letters, digits and dashes. */
+const REGISTERED_ID = /^[a-z0-9][a-z0-9-]*$/;
+
+/**
+ * Any backbone id, registered or bundled (bundled ids may hold dots, as 'mobilenet-v2-1.4'): never a path, so an id
+ * read from a file cannot name a folder outside the zoo.
+ */
+export const BACKBONE_ID_PATTERN = /^[a-z0-9][a-z0-9-]*(\.[a-z0-9][a-z0-9-]*)*$/;
+
 function entryDir(home: string, id: string): string {
+  if (!BACKBONE_ID_PATTERN.test(id)) {
+    throw new HeadstartError('HS_MODEL_NOT_FOUND', `'${id}' is not a backbone id: ids are lower-case letters, digits, dashes and dots, never a path. List the zoo with 'headstart zoo list'.`);
+  }
   return path.join(zooDir(home), id);
 }
 
+/**
+ * `relative` resolved inside `root`, following symbolic links: a path that leads outside (through '..', an absolute
+ * path or a link) is refused, so files named by a model folder or card stay inside it.
+ */
+export async function resolveInside(root: string, relative: string, what: string): Promise<string> {
+  const realRoot = await fs.realpath(root);
+  const target = path.resolve(realRoot, relative);
+  const real = await fs.realpath(target).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') return target;
+    throw err;
+  });
+  if (real !== realRoot && !real.startsWith(realRoot + path.sep)) {
+    throw new HeadstartError('HS_MODEL_INVALID', `${what} '${relative}' leads outside ${root} (to ${real}). A model or backbone folder may only name files inside itself: restore the folder, or train or register it again.`);
+  }
+  return real;
+}
+
 async function readInstallRecord(home: string, id: string): Promise<InstallRecord | undefined> {
-  return readRecordIn(entryDir(home, id));
+  const dir = entryDir(home, id);
+  const exists = await fs.stat(dir).then(() => true, () => false);
+  if (!exists) return undefined;
+  await resolveInside(zooDir(home), id, 'Zoo entry');
+  return readRecordIn(dir);
 }
 
 async function readRecordIn(dir: string): Promise<InstallRecord | undefined> {
@@ -42,21 +76,75 @@ async function readRecordIn(dir: string): Promise<InstallRecord | undefined> {
   } catch {
     return undefined;
   }
-  const raw = JSON.parse(text) as { card: unknown; weightsSha256: unknown };
-  if (typeof raw.weightsSha256 !== 'string') throw new HeadstartError('HS_MODEL_INVALID', `${file} has no weightsSha256. Remove the folder and register the model again.`);
+  const bad = (what: string, cause?: unknown) =>
+    new HeadstartError('HS_MODEL_INVALID', `${file} ${what}. Remove the folder and register the model again.`, cause === undefined ? {} : { cause });
+  let raw: { card?: unknown; weightsSha256?: unknown };
+  try {
+    raw = JSON.parse(text) as typeof raw;
+  } catch (err) {
+    throw bad(`is not valid JSON (${(err as Error).message})`, err);
+  }
+  if (typeof raw !== 'object' || raw === null || typeof raw.weightsSha256 !== 'string') throw bad('has no weightsSha256');
   return { card: parseModelCard(raw.card, file), weightsSha256: raw.weightsSha256 };
-}
-
-function installed(home: string, record: InstallRecord): InstalledBackbone {
-  return installedIn(entryDir(home, record.card.id), record);
 }
 
 /** The file an engine loads inside a zoo entry, by format (TF.js weight shards sit beside model.json). */
 const MODEL_FILE: Record<ModelFormat, string> = { 'tfjs-layers': 'model.json', 'tfjs-graph': 'model.json', onnx: 'model.onnx' };
 
-function installedIn(dir: string, record: InstallRecord): InstalledBackbone {
+/** Weight hashes already computed in this process, keyed by the files' paths, sizes and modification times. */
+const hashCache = new Map<string, string>();
+
+/** SHA-256 over `files` in order, as one byte stream; reuses an earlier result while no file changed. */
+async function hashFiles(files: readonly string[]): Promise<string> {
+  const stats = await Promise.all(files.map((f) => fs.stat(f)));
+  const key = files.map((f, i) => `${f}\0${stats[i]?.size}\0${stats[i]?.mtimeMs}`).join('\n');
+  const known = hashCache.get(key);
+  if (known) return known;
+  const hash = createHash('sha256');
+  for (const file of files) hash.update(await fs.readFile(file));
+  const digest = hash.digest('hex');
+  hashCache.set(key, digest);
+  return digest;
+}
+
+/**
+ * The files a backbone's weight hash covers, each inside its folder: the ONNX file, or the weight shards a TF.js
+ * model.json lists. A bundled backbone converted at install is hashed over the file it ships (its record says so).
+ */
+async function weightFiles(dir: string, card: ModelCard): Promise<string[]> {
+  const shipped = card.origin === 'bundled' ? BUNDLED_MODELS.find((m) => m.card.id === card.id)?.weightsFile : undefined;
+  if (shipped) return [shipped];
+  const modelFile = await resolveInside(dir, MODEL_FILE[card.format], 'Model file');
+  if (card.format === 'onnx') return [modelFile];
+  let json: { weightsManifest?: unknown };
+  try {
+    json = JSON.parse(await fs.readFile(modelFile, 'utf8')) as typeof json;
+  } catch (err) {
+    throw new HeadstartError('HS_MODEL_INVALID', `Cannot read the backbone's ${modelFile}: ${(err as Error).message}. Remove the folder and register the model again.`, { cause: err });
+  }
+  const groups = Array.isArray(json.weightsManifest) ? (json.weightsManifest as { paths?: unknown }[]) : [];
+  const paths = groups.flatMap((g) => (Array.isArray(g.paths) ? g.paths : []));
+  if (paths.length === 0 || !paths.every((p): p is string => typeof p === 'string')) {
+    throw new HeadstartError('HS_MODEL_INVALID', `${modelFile} lists no weight files in its weightsManifest. Remove the folder and register the model again.`);
+  }
+  return Promise.all(paths.map((p) => resolveInside(dir, p, `Weight file of ${modelFile}`)));
+}
+
+/**
+ * The installed backbone with the hash of the weight files on disk, not the one its card.json claims: a mismatch
+ * means the files changed after registration (or the card was edited), and is refused.
+ */
+async function installedIn(dir: string, record: InstallRecord): Promise<InstalledBackbone> {
   const format = record.card.format;
-  return { card: record.card, weightsSha256: record.weightsSha256, files: { format, path: path.join(dir, MODEL_FILE[format]) } };
+  const weightsSha256 = await hashFiles(await weightFiles(dir, record.card));
+  if (weightsSha256 !== record.weightsSha256) {
+    throw new HeadstartError(
+      'HS_MODEL_INVALID',
+      `The weights of backbone '${record.card.id}' in ${dir} hash to ${weightsSha256.slice(0, 12)}…, but its card.json records ${record.weightsSha256.slice(0, 12)}…: ` +
+        'the files changed after they were registered. Remove the folder and register (or, for a bundled backbone, let headstart convert) it again.',
+    );
+  }
+  return { card: record.card, weightsSha256, files: { format, path: path.join(dir, MODEL_FILE[format]) } };
 }
 
 /**
@@ -107,7 +195,7 @@ export async function getModelCard(id: string, options: { home: string }): Promi
  */
 export async function installBackbone(id: string, options: { home: string; onProgress?: ProgressCallback }): Promise<InstalledBackbone> {
   const existing = await readInstallRecord(options.home, id);
-  if (existing) return installed(options.home, existing);
+  if (existing) return installedIn(entryDir(options.home, id), existing);
   const bundled = BUNDLED_MODELS.find((m) => m.card.id === id);
   if (!bundled) throw unknownBackbone(id, await listBackbones(options));
   options.onProgress?.({ stage: 'convert', model: id, message: `converting ${id} from ${bundled.source} (once)` });
@@ -118,7 +206,7 @@ export async function installBackbone(id: string, options: { home: string; onPro
     await fs.writeFile(path.join(dir, 'card.json'), JSON.stringify(record, null, 2));
   });
   if (!record) throw new Error(`installing ${id} wrote no record`);
-  return installed(options.home, record);
+  return installedIn(entryDir(options.home, id), record);
 }
 
 export interface RegisterBackboneOptions {
@@ -152,7 +240,7 @@ export interface RegisterBackboneOptions {
 /** Copies a user's TF.js or ONNX model into the zoo with a card, after checking that it loads and can be cut where asked. */
 export async function registerBackbone(options: RegisterBackboneOptions): Promise<InstalledBackbone> {
   const { id, home, engine } = options;
-  if (!/^[a-z0-9][a-z0-9-]*$/.test(id)) throw invalidOption(`Expected id to be lower-case letters, digits and dashes. Received: '${id}'.`);
+  if (!REGISTERED_ID.test(id)) throw invalidOption(`Expected id to be lower-case letters, digits and dashes. Received: '${id}'.`);
   if (BUNDLED_MODELS.some((m) => m.card.id === id)) throw invalidOption(`'${id}' is a bundled backbone; choose another id.`);
   if (!MODEL_FORMATS.includes(options.format)) throw invalidChoice('format', options.format, MODEL_FORMATS);
   const pooling = options.pooling ?? 'avg';
@@ -204,7 +292,7 @@ export async function registerBackbone(options: RegisterBackboneOptions): Promis
     await fs.writeFile(path.join(dir, 'card.json'), JSON.stringify(record, null, 2));
     for (const [name, content] of Object.entries(options.extraFiles ?? {})) await fs.writeFile(path.join(dir, name), content);
   });
-  return installed(home, record);
+  return installedIn(entryDir(home, id), record);
 }
 
 /** What `zoo add` registers: the formats an engine runs, and TFLite files, which are converted to ONNX first. */

@@ -106,10 +106,13 @@ describe('train on a text dataset', () => {
     await fs.mkdir(dir);
     const old = {
       formatVersion: 1,
+      createdAt: '2026-11-01T00:00:00.000Z',
       labels: ['a', 'b'],
-      backbone: { id: 'mobilenet-v2', weightsSha256: 'x', cut: 'c', pooling: 'avg', location: 'zoo' },
-      input: { height: 224, width: 224 },
-      head: { kind: 'linear' },
+      backbone: { id: 'mobilenet-v2', weightsSha256: '0'.repeat(64), cut: 'c', pooling: 'avg', location: 'zoo' },
+      input: { height: 224, width: 224, channelOrder: 'rgb', resize: 'center-crop', mean: [0, 0, 0], std: [255, 255, 255] },
+      head: { kind: 'linear', options: {} },
+      training: { data: 'd', val: 'split', counts: { train: 2, val: 0, test: 0 }, perClass: { a: 1, b: 1 }, seed: 1, history: [], durationMs: { extract: 1, head: 1 } },
+      metrics: {},
     };
     await fs.writeFile(path.join(dir, 'headstart.json'), JSON.stringify(old));
     expect((await readModelManifest(dir)).modality).toBe('image');

@@ -2,7 +2,7 @@ import { formatTable, HeadstartError, predict, readInputText, readModelManifest 
 import type { PredictOptions, PredictResult, RankedClasses, TextPredictOptions, TextPredictResult } from '../../index.js';
 import { defineCommand } from '../command-spec.js';
 import { DATA_POLICY_FLAGS, envHelp, resolveBadFilePolicy } from '../common-flags.js';
-import { usageError } from '../errors.js';
+import { EXIT, usageError } from '../errors.js';
 import { percent } from './result-text.js';
 import { workflowOptions } from './workflow-options.js';
 
@@ -67,5 +67,11 @@ export const predictCommand = defineCommand({
     const options: PredictOptions = { ...common, model: flags.model, files: positionals, ...topK };
     const result = await predict(options);
     ctx.print(result, () => predictLines(result));
+    // Nothing classified is a failure, not an empty success: scripts must see it in the exit status.
+    if (result.predictions.length === 0) {
+      ctx.io.stderr.write(`error [HS_DATASET_EMPTY]: none of the ${result.skipped.length} input file(s) could be read (each is listed with its reason). Pass image files (JPEG, PNG, WebP, GIF).\n`);
+      return EXIT.failure;
+    }
+    return EXIT.ok;
   },
 });

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { ModelManifest, SkippedFile } from '../../index.js';
+import { SKIP_LINES_SHOWN } from '../progress.js';
 import { shellQuote } from '../text-wrap.js';
 
 /** `3.4%` */
@@ -21,7 +22,8 @@ export function quotedPath(file: string): string {
 /** Warning lines and a skipped-files count, or nothing. */
 export function warningLines(warnings: readonly string[], skipped: readonly SkippedFile[], where: string): string[] {
   const lines = warnings.map((w) => `warning: ${w}`);
-  if (skipped.length > 0) lines.push(`skipped ${skipped.length} file${skipped.length === 1 ? '' : 's'} (each listed on stderr above, and in ${where})`);
+  const shown = skipped.length > SKIP_LINES_SHOWN ? `the first ${SKIP_LINES_SHOWN} listed on stderr above, all` : 'each listed on stderr above, and';
+  if (skipped.length > 0) lines.push(`skipped ${skipped.length} file${skipped.length === 1 ? '' : 's'} (${shown} in ${where})`);
   return lines;
 }
 
