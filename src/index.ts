@@ -32,6 +32,8 @@ export type { ModelCard, CutPoint, SourceTraining, Backbone, LoadBackboneOptions
 // Heads on features
 export { trainHead, loadHead, earlyStopping, HEAD_KINDS, TRAIN_HEAD_DEFAULTS } from './heads/index.js';
 export type { Head, HeadKind, TrainHeadOptions, TrainHeadResult, Callback, EpochRecord, TrainContext } from './heads/index.js';
+export { fitLogisticRegression, fitLogisticRegressionCV, predictLogisticRegression } from './heads/index.js';
+export type { LogisticRegressionOptions, LogisticRegressionModel, LogisticRegressionCVOptions, LogisticRegressionCVResult } from './heads/index.js';
 
 // Fine-tuning: trunk in the engine, top blocks and head in tfjs
 export { fineTune, trainTopHead, onnxTop, splitAtBlocks, lrFind, discriminativeRates, schedulePhases, FINE_TUNE_DEFAULTS, FINE_TUNE_SCHEDULES, LR_FIND_DEFAULTS } from './finetune/index.js';

@@ -7,3 +7,18 @@ export { earlyStopping } from './callbacks.js';
 export type { Callback, EpochRecord, TrainContext, EarlyStoppingOptions, EarlyStoppingState } from './callbacks.js';
 export { featureStats, standardize } from './dense-head.js';
 export { probabilityAccuracy } from './accuracy.js';
+export {
+  fitLogisticRegression,
+  fitLogisticRegressionCV,
+  predictLogisticRegression,
+  foldedWeights,
+  LOGISTIC_REGRESSION_DEFAULTS,
+  LOGISTIC_REGRESSION_CV_DEFAULTS,
+} from './logistic-regression.js';
+export type {
+  LogisticRegressionOptions,
+  LogisticRegressionModel,
+  LogisticRegressionCVOptions,
+  LogisticRegressionCVResult,
+  LogisticRegressionScaling,
+} from './logistic-regression.js';
