@@ -100,3 +100,13 @@ export type { ReportInput } from './report/index.js';
 // Errors and progress
 export { HeadstartError } from './core/index.js';
 export type { ErrorCode, ProgressEvent, ProgressCallback } from './core/index.js';
+
+// No-transfer baselines and honest small-sample numbers
+export { KEEP_CHOICES } from './workflows/index.js';
+export type { KeepChoice, TransferComparison, ComparedModel, TextFeatureChoiceRecord } from './workflows/index.js';
+export { TfIdf, TF_IDF_DEFAULTS } from './data/index.js';
+export type { FitTfIdfOptions, TfIdfJson } from './data/index.js';
+export { fitLinearProbe, tfIdfTextBackbone, hybridTextBackbone } from './baselines/index.js';
+export type { LinearProbe, FitLinearProbeOptions } from './baselines/index.js';
+export { wilsonInterval, formatAccuracy, isSmallSample, mcnemarExact, comparePredictions } from './evaluate/index.js';
+export type { ProportionInterval, McNemarResult } from './evaluate/index.js';

@@ -5,7 +5,7 @@ export type { TrainHeadOptions, TrainHeadResult } from './train-head.js';
 export { loadHead } from './load-head.js';
 export { earlyStopping } from './callbacks.js';
 export type { Callback, EpochRecord, TrainContext, EarlyStoppingOptions, EarlyStoppingState } from './callbacks.js';
-export { featureStats, standardize } from './dense-head.js';
+export { featureStats, standardize, wrapDenseHead } from './dense-head.js';
 export { probabilityAccuracy } from './accuracy.js';
 export {
   fitLogisticRegression,

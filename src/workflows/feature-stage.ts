@@ -1,9 +1,10 @@
 import path from 'node:path';
 import { promises as fs } from 'node:fs';
-import { HeadstartError } from '../core/index.js';
-import { detectDatasetKind, loadImageDataset, loadTextDataset } from '../data/index.js';
+import { HeadstartError, sha256 } from '../core/index.js';
+import { TfIdf, detectDatasetKind, loadImageDataset, loadTextDataset } from '../data/index.js';
 import type { BadFilePolicy, BadRow, FeatureCache, ImageDataset, SkippedFile, TextDataset, TextItem } from '../data/index.js';
 import type { Engine, Pooling } from '../engines/index.js';
+import { appendTfIdfRows, TF_IDF_BACKBONE_ID, TF_IDF_FILE, tfIdfTextBackbone } from '../baselines/index.js';
 import { copyBackboneFolder, extractFeatures, listTextBackbones, loadBackbone, loadTextBackbone, textFeatures, textRowId } from '../zoo/index.js';
 import type { ExtractFeaturesResult, ModelCard, TextModelCard, TextPooling } from '../zoo/index.js';
 import type { ImageModelManifest, Modality, TextModelManifest } from './model-manifest.js';
@@ -22,7 +23,7 @@ export interface FeatureStageOptions extends WorkflowOptions {
 }
 
 /** The backbone, input and text fields of headstart.json, which depend on the modality. */
-export type ModalityFields = Pick<ImageModelManifest, 'modality' | 'backbone' | 'input'> | Pick<TextModelManifest, 'modality' | 'backbone' | 'text'>;
+export type ModalityFields = Pick<ImageModelManifest, 'modality' | 'backbone' | 'input'> | Pick<TextModelManifest, 'modality' | 'backbone' | 'text' | 'tfidf'>;
 
 /** A frozen backbone ready to turn listed items into features, and what the manifest, card and report say of it. */
 export interface Featurizer {
@@ -56,6 +57,18 @@ export interface FeatureStage {
   val?: ImageDataset;
   warnings: string[];
   open(cache: FeatureCache | undefined): Promise<Featurizer>;
+  /** The no-transfer baseline of this modality (absent where none exists yet). */
+  baseline?: BaselineStage;
+}
+
+/** A featuriser that needs no pretrained weights, fitted on the training part only, for the no-transfer baseline. */
+export interface BaselineStage {
+  /** e.g. 'tf-idf logistic regression', for messages. */
+  name: string;
+  /** Fits the featuriser on `train`'s items (never on validation or test rows). */
+  open(train: ImageDataset): Promise<Featurizer>;
+  /** Text: the backbone's sentence vectors joined with the baseline's features, the hybrid candidate. */
+  hybrid?(backbone: Featurizer, baseline: Featurizer): Featurizer;
 }
 
 /** The default text backbone: GloVe word vectors, mean-pooled. */
@@ -158,6 +171,7 @@ export async function textFeatureStage(options: FeatureStageOptions, onBadFile: 
     all: textSplitItems(data),
     ...(valData ? { val: textSplitItems(valData) } : {}),
     warnings: [...data.warnings, ...(valData?.warnings ?? [])],
+    baseline: textBaselineStage(byId, { textColumn, labelColumn }),
     async open(cache) {
       const home = resolveHome(options);
       const id = options.backbone ?? DEFAULT_TEXT_BACKBONE;
@@ -195,5 +209,82 @@ export async function textFeatureStage(options: FeatureStageOptions, onBadFile: 
         dispose: () => backbone.dispose(),
       };
     },
+  };
+}
+
+type TextColumns = { textColumn: string; labelColumn: string };
+
+/** tf-idf of word and character n-grams, fitted on the training texts: the text baseline, and half of the hybrid. */
+function textBaselineStage(byId: Map<string, TextItem>, columns: TextColumns): BaselineStage {
+  return {
+    name: 'tf-idf logistic regression',
+    async open(train) {
+      const tfidf = TfIdf.fit(train.items.map((it) => (byId.get(it.path) as TextItem).text));
+      return tfIdfFeaturizer(tfidf, byId, columns);
+    },
+    hybrid: (backbone, baseline) => hybridFeaturizer(backbone, baseline),
+  };
+}
+
+/** The tf-idf vectoriser as a featuriser of text row ids; its file is written beside headstart.json. */
+function tfIdfFeaturizer(tfidf: TfIdf, byId: Map<string, TextItem>, columns: TextColumns): Featurizer & { tfidf: TfIdf } {
+  const backbone = tfIdfTextBackbone(tfidf);
+  const json = JSON.stringify(tfidf.toJSON());
+  let oovRate = 0;
+  return {
+    tfidf,
+    async featurize(dataset) {
+      const items = dataset.items.map((it) => byId.get(it.path) as TextItem);
+      // Not cached: the vectoriser is fitted anew on every split, and its rows are cheap to compute and wide to store.
+      const result = await textFeatures({ classes: dataset.classes, items }, backbone);
+      oovRate = result.oovRate;
+      return { features: result.features, skipped: [], extracted: result.extracted, cached: 0, durationMs: result.durationMs };
+    },
+    engine: undefined,
+    card: backbone.card,
+    description: `${backbone.card.name} (${tfidf.dim} terms, fitted on the training texts)`,
+    manifestFields: () => ({
+      modality: 'text',
+      backbone: { id: TF_IDF_BACKBONE_ID, weightsSha256: backbone.weightsSha256, pooling: 'tf-idf', location: 'included' },
+      text: { ...columns, oovRate },
+      tfidf: { file: TF_IDF_FILE, sha256: sha256(json), dim: tfidf.dim },
+    }),
+    facts: () => ({ 'words outside the tf-idf vocabulary': `${(oovRate * 100).toFixed(1)}%` }),
+    warnings: () => [],
+    writeBackbone: (dir) => fs.writeFile(path.join(dir, TF_IDF_FILE), json),
+    dispose: async () => {},
+  };
+}
+
+/** A text backbone's sentence vectors (unit length) followed by tf-idf rows: both featurisers' files travel with the model. */
+function hybridFeaturizer(backbone: Featurizer, baseline: Featurizer): Featurizer {
+  return {
+    async featurize(dataset) {
+      const dense = await backbone.featurize(dataset);
+      const sparse = await baseline.featurize(dataset);
+      const n = dense.features.labels.length;
+      const dim = dense.features.dim + sparse.features.dim;
+      return {
+        ...dense,
+        features: { ...dense.features, dim, values: appendTfIdfRows(dense.features.values, dense.features.dim, sparse.features.values, sparse.features.dim, n) },
+        durationMs: dense.durationMs + sparse.durationMs,
+      };
+    },
+    engine: backbone.engine,
+    card: backbone.card,
+    description: `${backbone.description} + ${baseline.description}`,
+    manifestFields: () => {
+      const fields = backbone.manifestFields();
+      const sparse = baseline.manifestFields();
+      if (fields.modality !== 'text' || sparse.modality !== 'text') throw new Error('the hybrid joins two text featurisers');
+      return { ...fields, ...(sparse.tfidf ? { tfidf: sparse.tfidf } : {}) };
+    },
+    facts: () => ({ ...backbone.facts(), ...baseline.facts() }),
+    warnings: () => backbone.warnings(),
+    writeBackbone: async (dir) => {
+      await backbone.writeBackbone(dir);
+      await baseline.writeBackbone(dir);
+    },
+    dispose: () => backbone.dispose(),
   };
 }

@@ -1,6 +1,8 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { HeadstartError } from '../core/index.js';
+import { HeadstartError, sha256 } from '../core/index.js';
+import { TF_IDF_BACKBONE_ID, hybridTextBackbone, tfIdfTextBackbone } from '../baselines/index.js';
+import { TfIdf } from '../data/index.js';
 import type { ProgressCallback } from '../core/index.js';
 import type { Engine } from '../engines/index.js';
 import { loadHead } from '../heads/index.js';
@@ -99,18 +101,39 @@ export async function loadModel(dir: string, options: LoadModelOptions = {}): Pr
   }
 }
 
-/** Loads a text model directory written by `train`: its text backbone from the zoo (or the copy inside it) and its head. */
-export async function loadTextModel(dir: string, options: LoadModelOptions = {}): Promise<TextTransferModel> {
-  const manifest = await readModelManifest(dir);
-  if (manifest.modality !== 'text') throw new HeadstartError('HS_INVALID_OPTION', `${dir} is an image model: load it with loadModel.`);
+/** A text model's tf-idf vectoriser (tf-idf and hybrid models), checked against the hash its manifest recorded. */
+async function readTfIdf(dir: string, ref: NonNullable<TextModelManifest['tfidf']>): Promise<TfIdf> {
+  const file = path.join(dir, ref.file);
+  const json = await fs.readFile(file, 'utf8').catch((err: unknown) => {
+    throw new HeadstartError('HS_MODEL_INVALID', `Cannot read ${file}, the tf-idf vectoriser this model was trained with: ${(err as Error).message}. Train the model again.`, { cause: err });
+  });
+  if (sha256(json) !== ref.sha256) throw new HeadstartError('HS_MODEL_INVALID', `${file} is not the tf-idf vectoriser ${dir} was trained with (its sha256 differs). Train the model again.`);
+  return TfIdf.fromJSON(JSON.parse(json), file);
+}
+
+/** The text model's input side: a text backbone, tf-idf features alone, or the backbone's sentence vector followed by tf-idf. */
+async function loadTextModelBackbone(dir: string, manifest: TextModelManifest, options: LoadModelOptions): Promise<TextBackbone> {
   const ref = manifest.backbone;
+  const tfidf = manifest.tfidf ? await readTfIdf(dir, manifest.tfidf) : undefined;
+  if (tfidf && ref.id === TF_IDF_BACKBONE_ID) return tfIdfTextBackbone(tfidf);
   const backbone = await loadTextBackbone(ref.location === 'included' ? path.join(dir, 'backbone') : ref.id, {
     pooling: ref.pooling,
     home: options.home ?? defaultHome(),
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
   });
+  if (backbone.weightsSha256 !== ref.weightsSha256) {
+    await backbone.dispose();
+    throw backboneMismatch(ref.id, dir, backbone.weightsSha256, ref.weightsSha256);
+  }
+  return tfidf ? hybridTextBackbone(backbone, tfidf) : backbone;
+}
+
+/** Loads a text model directory written by `train`: its text backbone from the zoo (or the copy inside it) and its head. */
+export async function loadTextModel(dir: string, options: LoadModelOptions = {}): Promise<TextTransferModel> {
+  const manifest = await readModelManifest(dir);
+  if (manifest.modality !== 'text') throw new HeadstartError('HS_INVALID_OPTION', `${dir} is an image model: load it with loadModel.`);
+  const backbone = await loadTextModelBackbone(dir, manifest, options);
   try {
-    if (backbone.weightsSha256 !== ref.weightsSha256) throw backboneMismatch(ref.id, dir, backbone.weightsSha256, ref.weightsSha256);
     const head = await loadHead(path.join(dir, 'head'), options.engine ? { engine: options.engine } : {});
     return {
       modality: 'text',

@@ -1,4 +1,4 @@
-import { BATCH_NORM_MODES, FINE_TUNE_DEFAULTS, FINE_TUNE_SCHEDULES, formatMetricsSummary, HEAD_KINDS, POOLINGS, TEXT_POOLINGS, train, TRAIN_DEFAULTS, TRAIN_HEAD_DEFAULTS, TRAIN_STRATEGIES } from '../../index.js';
+import { BATCH_NORM_MODES, FINE_TUNE_DEFAULTS, FINE_TUNE_SCHEDULES, formatMetricsSummary, HEAD_KINDS, KEEP_CHOICES, POOLINGS, TEXT_POOLINGS, train, TRAIN_DEFAULTS, TRAIN_HEAD_DEFAULTS, TRAIN_STRATEGIES } from '../../index.js';
 import type { TrainOptions, TrainResult } from '../../index.js';
 import { defineCommand } from '../command-spec.js';
 import type { FlagSpec } from '../command-spec.js';
@@ -122,6 +122,7 @@ function trainSummary(result: TrainResult): string {
   if (shown) out.push(`${shown.name} (${shown.m.n} ${unit})`, formatMetricsSummary(shown.m, manifest.labels), '');
   else out.push(`No validation or test ${unit}, so no metrics: pass --val DIR, or let train split --data.`, '');
   if (metrics.test && metrics.val) out.push(`Validation accuracy ${percent(metrics.val.accuracy)} (${metrics.val.n} ${unit}).`);
+  if (result.transfer) out.push(result.transfer.summary, '');
   const report = trainingReportPath(result.modelDir);
   out.push(...warningLines(result.warnings, result.skipped, report ? 'report.html' : 'the --json output'));
   out.push(`Model   ${result.modelDir}`);
@@ -163,6 +164,13 @@ export const trainCommand = defineCommand({
     head: { kind: 'choice', choices: HEAD_KINDS, default: TRAIN_HEAD_DEFAULTS.kind, description: 'Head architecture.', group: 'Head' },
     ...HEAD_FLAGS,
     ...FINE_TUNE_FLAGS,
+    keep: {
+      kind: 'choice',
+      choices: KEEP_CHOICES,
+      default: TRAIN_DEFAULTS.keep,
+      description: "When the no-transfer baseline (text: tf-idf logistic regression) beats the transfer model on validation: 'best' saves the baseline, 'transfer' the transfer model.",
+      group: 'Output',
+    },
     'no-report': { kind: 'boolean', description: 'Do not write report.html and metrics.json into the model directory.', group: 'Output' },
   },
   env: envHelp(),
@@ -189,6 +197,7 @@ export const trainCommand = defineCommand({
     if (flags.labelColumn !== undefined) options.labelColumn = flags.labelColumn;
     if (flags.head !== undefined) options.head = flags.head;
     if (flags.noReport) options.report = false;
+    if (flags.keep !== undefined) options.keep = flags.keep;
     for (const name of HEAD_OPTION_NAMES) {
       const value = flags[name];
       if (value !== undefined) Object.assign(options, { [name]: value });
