@@ -1,7 +1,27 @@
 import type { ModelCard, TextModelCard } from '../zoo/index.js';
+import type { ClassificationMetrics } from '../evaluate/index.js';
 import type { ModelManifest } from './model-manifest.js';
 
 const pct = (x: number | undefined) => (x === undefined ? 'n/a' : `${(x * 100).toFixed(1)}%`);
+
+/** "84.4% (95% CI 79.4-88.4%, n=250)"; older manifests' metrics have no interval. */
+function accuracyText(m: ClassificationMetrics | undefined): string {
+  if (!m) return 'n/a';
+  const ci = (m as Partial<ClassificationMetrics>).accuracyInterval;
+  return ci ? `${pct(m.accuracy)} (95% CI ${pct(ci.low)}-${pct(ci.high)}, n=${m.n})` : `${pct(m.accuracy)} (n=${m.n})`;
+}
+
+/** The transfer-versus-baseline lines and, for text, how the features were chosen. */
+function comparisonLines(manifest: ModelManifest): string[] {
+  const t = manifest.transfer;
+  const lines: string[] = [];
+  if (t) {
+    lines.push(`- ${t.summary}`);
+    lines.push(`- Saved: the ${t.kept === 'baseline' ? `no-transfer baseline (${t.baseline.description})` : `transfer model (${t.transfer.description})`}.`);
+  }
+  if (manifest.modality === 'text' && manifest.backboneChoice) lines.push(`- Features: ${manifest.backboneChoice.reason}`);
+  return lines;
+}
 
 /** The backbone section: image backbones with their cut and preprocessing, text backbones with pooling and vocabulary. */
 function backboneLines(manifest: ModelManifest, backbone: ModelCard | TextModelCard): string[] {
@@ -43,9 +63,12 @@ export function renderModelCardText(manifest: ModelManifest, backbone: ModelCard
     `- ${text ? 'Sentences' : 'Images'} per class: ${Object.entries(t.perClass).map(([k, v]) => `${k} ${v}`).join(', ')}`,
     '',
     '## Results',
-    `- Validation accuracy: ${pct(manifest.metrics.val?.accuracy)}, macro-F1: ${pct(manifest.metrics.val?.macroF1)}`,
-    `- Test accuracy: ${pct(manifest.metrics.test?.accuracy)}, macro-F1: ${pct(manifest.metrics.test?.macroF1)}`,
-    `- Head trained for ${t.history.length} epochs${t.stoppedReason ? ` (stopped early: ${t.stoppedReason})` : ''}; seed ${t.seed}.`,
+    `- Validation accuracy: ${accuracyText(manifest.metrics.val)}, macro-F1: ${pct(manifest.metrics.val?.macroF1)}`,
+    `- Test accuracy: ${accuracyText(manifest.metrics.test)}, macro-F1: ${pct(manifest.metrics.test?.macroF1)}`,
+    ...comparisonLines(manifest),
+    t.history.length > 0
+      ? `- Head trained for ${t.history.length} epochs${t.stoppedReason ? ` (stopped early: ${t.stoppedReason})` : ''}; seed ${t.seed}.`
+      : `- Head: ${String(manifest.head.options['fit'] ?? manifest.head.kind)}${manifest.head.options['l2'] !== undefined ? `, L2 ${String(manifest.head.options['l2'])} chosen by cross-validation` : ''}; seed ${t.seed}.`,
     '',
     '## Backbone (frozen)',
     ...backboneLines(manifest, backbone),
