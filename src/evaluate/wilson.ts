@@ -48,3 +48,16 @@ export function formatAccuracy(interval: ProportionInterval): string {
 export function isSmallSample(interval: ProportionInterval): boolean {
   return interval.n < SMALL_TEST_ROWS || interval.high - interval.low > SMALL_TEST_WIDTH;
 }
+
+/** Fewer training rows than this cannot show overfitting: any flexible model fits a handful of examples perfectly. */
+export const MIN_OVERFIT_TRAIN_ROWS = 20;
+
+/**
+ * True when training accuracy exceeds held-out accuracy by more than `gap` and the sample sizes can show it: at least
+ * MIN_OVERFIT_TRAIN_ROWS training rows, and the two 95% Wilson intervals apart (the training interval's low end above
+ * the held-out interval's high end). One or two examples per class, fitted perfectly, are never flagged.
+ */
+export function showsOverfitting(train: { accuracy: number; n: number }, heldOut: { accuracy: number; n: number }, gap: number): boolean {
+  if (train.n < MIN_OVERFIT_TRAIN_ROWS || heldOut.n < 1 || train.accuracy - heldOut.accuracy <= gap) return false;
+  return accuracyInterval(train.accuracy, train.n).low > accuracyInterval(heldOut.accuracy, heldOut.n).high;
+}

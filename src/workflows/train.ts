@@ -4,7 +4,7 @@ import { HeadstartError, invalidChoice, invalidOption, rejectUnknownKeys, writeD
 import { selectFeatureRows, splitDataset } from '../data/index.js';
 import type { ImageDataset, PerClassCounts, SkippedFile, SplitFractions } from '../data/index.js';
 import type { Pooling } from '../engines/index.js';
-import { argmaxRows, computeMetrics, formatAccuracy, isSmallSample } from '../evaluate/index.js';
+import { argmaxRows, computeMetrics, formatAccuracy, isSmallSample, showsOverfitting } from '../evaluate/index.js';
 import type { ClassificationMetrics } from '../evaluate/index.js';
 import { TRAIN_HEAD_DEFAULTS, trainHead } from '../heads/index.js';
 import type { Head, HeadKind, TrainHeadOptions } from '../heads/index.js';
@@ -236,7 +236,7 @@ async function trainOnFeatures(job: {
 
     const trainAccuracy = transfer.kind === kind && !choice ? await accuracyOf(transfer.head, transfer.sets.train, all.classes) : undefined;
     const heldOut = transfer.metrics.val ?? transfer.metrics.test;
-    if (trainAccuracy !== undefined && heldOut && trainAccuracy - heldOut.accuracy > 0.2) {
+    if (trainAccuracy !== undefined && heldOut && showsOverfitting({ accuracy: trainAccuracy, n: transfer.sets.train.labels.length }, heldOut, 0.2)) {
       warnings.push(
         `Overfitting: training accuracy ${(trainAccuracy * 100).toFixed(0)}% vs ${transfer.metrics.val ? 'validation' : 'test'} ${(heldOut.accuracy * 100).toFixed(0)}%. ` +
           `Try more data or a stronger weight decay${kind === 'linear' ? '' : ', or the linear head'}.`,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { comparePredictions, formatAccuracy, isSmallSample, mcnemarExact, wilsonInterval } from '../../src/evaluate/index.js';
+import { comparePredictions, formatAccuracy, isSmallSample, mcnemarExact, showsOverfitting, wilsonInterval } from '../../src/evaluate/index.js';
 
 describe('wilsonInterval', () => {
   // Newcombe (1998), Statistics in Medicine 17:857-872, Table I, method 3 (Wilson score, no continuity correction).
@@ -61,5 +61,21 @@ describe('mcnemarExact', () => {
     const r = comparePredictions(labels, [0, 1, 1, 0, 0, 1], [0, 0, 1, 1, 1, 1]);
     expect([r.onlyFirst, r.onlySecond]).toEqual([2, 1]);
     expect(r.pValue).toBe(1);
+  });
+});
+
+describe('showsOverfitting', () => {
+  it('never flags one or two examples per class fitted perfectly', () => {
+    // Five classes: 5 and 10 training images at 100%, tested on 100 images at 40%.
+    expect(showsOverfitting({ accuracy: 1, n: 5 }, { accuracy: 0.4, n: 100 }, 0.25)).toBe(false);
+    expect(showsOverfitting({ accuracy: 1, n: 10 }, { accuracy: 0.4, n: 100 }, 0.25)).toBe(false);
+  });
+
+  it('flags a gap the sample sizes can show, and not one inside the intervals', () => {
+    // 25 training images at 100% (interval low 86.7%) against 62/100 (high 71.0%).
+    expect(showsOverfitting({ accuracy: 1, n: 25 }, { accuracy: 0.62, n: 100 }, 0.25)).toBe(true);
+    // 20 training rows at 100% (low 83.9%) against 4 of 6 test rows: 66.7% reaches 90.3%, so the gap is not shown.
+    expect(showsOverfitting({ accuracy: 1, n: 20 }, { accuracy: 4 / 6, n: 6 }, 0.25)).toBe(false);
+    expect(showsOverfitting({ accuracy: 1, n: 200 }, { accuracy: 0.8, n: 100 }, 0.25)).toBe(false);
   });
 });
