@@ -22,9 +22,7 @@ const configurations: { name: string; options: Partial<TrainOptions> }[] = [
   { name: 'defaults (no flags)', options: {} },
   { name: 'previous defaults: mobilenet-v1-imagenet, Adam linear head', options: { backbone: 'mobilenet-v1-imagenet', head: 'linear', tta: 'none' } },
   { name: 'mobilenet-v1-imagenet, logistic head (CV probe)', options: { backbone: 'mobilenet-v1-imagenet', head: 'logistic', tta: 'none' } },
-  { name: 'mobilenet-v1-imagenet, logistic head, flip TTA', options: { backbone: 'mobilenet-v1-imagenet', head: 'logistic', tta: 'flip' } },
-  { name: 'auto backbone, Adam linear head, no TTA', options: { backbone: 'auto', head: 'linear', tta: 'none' } },
-  { name: 'auto backbone, logistic head, no TTA', options: { backbone: 'auto', head: 'logistic', tta: 'none' } },
+  { name: 'auto backbone, Adam linear head', options: { backbone: 'auto', head: 'linear', tta: 'none' } },
   { name: 'auto backbone, logistic head, flip TTA', options: { backbone: 'auto', head: 'logistic', tta: 'flip' } },
 ];
 
@@ -39,6 +37,17 @@ interface Row {
   l2?: number[];
   /** Wall time of each train call (features from the cache after the first configuration that needed them). */
   seconds: number[];
+}
+
+const out = path.join(root, 'docs/measurements/train-defaults.json');
+
+/** Writes the results so far, keeping earlier results of configurations not measured in this run (see --only). */
+async function save(measuredRows: Row[]): Promise<void> {
+  const earlier = await fs.readFile(out, 'utf8').then((t) => (JSON.parse(t) as { results: Row[] }).results, () => []);
+  const measured = new Set(measuredRows.map((r) => r.name));
+  const merged = [...earlier.filter((r) => !measured.has(r.name)), ...measuredRows];
+  await fs.mkdir(path.dirname(out), { recursive: true });
+  await fs.writeFile(out, JSON.stringify({ date: new Date().toISOString(), data, split: '50 train / 30 test per class', seeds, results: merged }, null, 2) + '\n');
 }
 
 const work = await fs.mkdtemp(path.join(os.tmpdir(), 'headstart-measure-defaults-'));
@@ -57,19 +66,14 @@ try {
       row.backbones.push([manifest.backbone.id, ...extra].join(' + '));
       const cv = manifest.training.crossValidation;
       if (cv) row.l2 = [...(row.l2 ?? []), cv.l2];
+      console.error(`  ${name}, seed ${seed}: ${(row.accuracies.at(-1) ?? 0).toFixed(3)} on ${row.backbones.at(-1) ?? '?'} (${(row.seconds.at(-1) ?? 0).toFixed(0)} s)`);
     }
     row.mean = row.accuracies.reduce((a, b) => a + b, 0) / row.accuracies.length;
     rows.push(row);
+    await save(rows);
     console.log(`${name.padEnd(62)} ${row.accuracies.map((a) => a.toFixed(3)).join(' ')}  mean ${row.mean.toFixed(3)}  [${[...new Set(row.backbones)].join('; ')}]`);
   }
 } finally {
   await fs.rm(work, { recursive: true, force: true });
 }
-const out = path.join(root, 'docs/measurements/train-defaults.json');
-// With --only, the other configurations' earlier results stay in the file.
-const earlier = await fs.readFile(out, 'utf8').then((t) => (JSON.parse(t) as { results: Row[] }).results, () => []);
-const measured = new Set(rows.map((r) => r.name));
-const merged = [...earlier.filter((r) => !measured.has(r.name)), ...rows];
-await fs.mkdir(path.dirname(out), { recursive: true });
-await fs.writeFile(out, JSON.stringify({ date: new Date().toISOString(), data, split: '50 train / 30 test per class', seeds, results: merged }, null, 2) + '\n');
 console.log(`wrote ${out}`);
