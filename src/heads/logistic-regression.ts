@@ -224,6 +224,12 @@ class Objective {
   }
 }
 
+/** Where the dense rows subset[i], ..., subset[i + 3] start in the design's values. */
+function fourRowOffsets(design: Design, subset: Int32Array, i: number): [number, number, number, number] {
+  const at = (j: number) => (design.rows[subset[i + j] as number] as number) * design.dim;
+  return [at(0), at(1), at(2), at(3)];
+}
+
 /** out[i * C + c] = bias[c] + x_i . kernel[c] for the raw rows of `subset`; kernel class-major [C, dim]. */
 function subsetLogits(design: Design, subset: Int32Array, kernel: Float64Array, bias: Float64Array, C: number, out: Float64Array): void {
   const { dim, sparse, values, rows } = design;
@@ -244,10 +250,7 @@ function subsetLogits(design: Design, subset: Int32Array, kernel: Float64Array, 
   // Four rows at a time: each kernel value is read once per four rows (about 3x faster than row by row in V8).
   let i = 0;
   for (; i + 4 <= n; i += 4) {
-    const b0 = (rows[subset[i] as number] as number) * dim;
-    const b1 = (rows[subset[i + 1] as number] as number) * dim;
-    const b2 = (rows[subset[i + 2] as number] as number) * dim;
-    const b3 = (rows[subset[i + 3] as number] as number) * dim;
+    const [b0, b1, b2, b3] = fourRowOffsets(design, subset, i);
     for (let c = 0; c < C; c++) {
       let s0 = bias[c] as number;
       let s1 = s0;
@@ -296,10 +299,7 @@ function accumulateRows(design: Design, subset: Int32Array, weights: Float64Arra
   }
   let i = 0;
   for (; i + 4 <= n; i += 4) {
-    const b0 = (rows[subset[i] as number] as number) * dim;
-    const b1 = (rows[subset[i + 1] as number] as number) * dim;
-    const b2 = (rows[subset[i + 2] as number] as number) * dim;
-    const b3 = (rows[subset[i + 3] as number] as number) * dim;
+    const [b0, b1, b2, b3] = fourRowOffsets(design, subset, i);
     for (let c = 0; c < C; c++) {
       const w0 = weights[i * C + c] as number;
       const w1 = weights[(i + 1) * C + c] as number;
