@@ -51,7 +51,7 @@ export function chooseBackbones(candidates: readonly BackboneCandidate[]): Backb
   if (!second) return { ranking, chosen: [best.candidate.id], reason: `${best.candidate.id} is the only candidate` };
   const others = `; next ${second.candidate.id} (${fmt(second.logme)})`;
   if (second.candidate.inputKey !== best.candidate.inputKey) {
-    return { ranking, chosen: [best.candidate.id], reason: `${alone}${others}, whose input differs, so the two are not concatenated` };
+    return { ranking, chosen: [best.candidate.id], reason: `${alone}${others}, which cannot be concatenated with it (another input size, or a registered backbone)` };
   }
   const concatenationLogme = scoreLogMe(normalized([best.candidate.features, second.candidate.features]));
   const pair = `${best.candidate.id} + ${second.candidate.id}`;
