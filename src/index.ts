@@ -28,6 +28,10 @@ export {
   listBackbones, listLayers, getModelCard, installBackbone, registerBackbone, registerTfliteBackbone, REGISTER_FORMATS, loadBackbone, extractFeatures, defaultHome,
 } from './zoo/index.js';
 export type { ModelCard, CutPoint, SourceTraining, Backbone, LoadBackboneOptions, ExtractFeaturesOptions, ExtractFeaturesResult, RegisterBackboneOptions, RegisterFormat, InstalledBackbone } from './zoo/index.js';
+export { combineBackbones, TEST_TIME_AUGMENTATIONS } from './zoo/index.js';
+export type { CombineBackbonesOptions, TestTimeAugmentation } from './zoo/index.js';
+export { chooseBackbones } from './select/index.js';
+export type { BackboneCandidate, BackboneChoice } from './select/index.js';
 
 // Heads on features
 export { trainHead, loadHead, earlyStopping, HEAD_KINDS, TRAIN_HEAD_DEFAULTS } from './heads/index.js';

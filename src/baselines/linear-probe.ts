@@ -20,6 +20,10 @@ export interface LinearProbe {
   l2: number;
   /** Rows fitted (train, then validation). */
   rows: number;
+  /** Mean held-out accuracy and log loss per strength tried. */
+  scores: { l2: number; accuracy: number; logLoss: number }[];
+  /** Each fitted row's label and the class the fold fit that held it out predicted (absent without folds). */
+  heldOut?: { labels: Int32Array; predictions: Int32Array };
 }
 
 /**
@@ -45,7 +49,8 @@ export function fitLinearProbe(train: FeatureSet, val: FeatureSet | undefined, o
   const all = joinFeatureSets(train, val);
   const fit = fitLogisticRegressionCV(all, { grid: GRID, scaling: options.scaling ?? 'standardize', seed: options.seed ?? 42 });
   const chosen = fit.scores.find((s) => s.l2 === fit.l2);
-  return { model: fit.model, cvAccuracy: chosen?.accuracy, folds: fit.folds, l2: fit.l2, rows: all.labels.length };
+  const heldOut = fit.folds > 0 ? { labels: all.labels, predictions: fit.heldOutPredictions } : undefined;
+  return { model: fit.model, cvAccuracy: chosen?.accuracy, folds: fit.folds, l2: fit.l2, rows: all.labels.length, scores: fit.scores, ...(heldOut ? { heldOut } : {}) };
 }
 
 /** Predicted class of each row of `set`. */

@@ -1,7 +1,7 @@
 export type { Head, HeadKind } from './head.js';
 export { HEAD_KINDS } from './head.js';
 export { trainHead, TRAIN_HEAD_DEFAULTS } from './train-head.js';
-export type { TrainHeadOptions, TrainHeadResult } from './train-head.js';
+export type { TrainHeadOptions, TrainHeadResult, HeadCrossValidation } from './train-head.js';
 export { loadHead } from './load-head.js';
 export { earlyStopping } from './callbacks.js';
 export type { Callback, EpochRecord, TrainContext, EarlyStoppingOptions, EarlyStoppingState } from './callbacks.js';

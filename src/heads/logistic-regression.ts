@@ -62,6 +62,11 @@ export interface LogisticRegressionCVResult {
   scores: { l2: number; accuracy: number; logLoss: number }[];
   /** Folds actually used. */
   folds: number;
+  /**
+   * Per input row, the class predicted at the chosen strength by the fold fit that held the row out (-1 for unlabelled
+   * rows, and for all rows when no cross-validation was possible): honest held-out predictions of the whole set.
+   */
+  heldOutPredictions: Int32Array;
 }
 
 export const LOGISTIC_REGRESSION_DEFAULTS = { maxIterations: 1000, tolerance: 1e-6, scaling: 'standardize' as LogisticRegressionScaling };
@@ -219,6 +224,12 @@ class Objective {
   }
 }
 
+/** Where the dense rows subset[i], ..., subset[i + 3] start in the design's values. */
+function fourRowOffsets(design: Design, subset: Int32Array, i: number): [number, number, number, number] {
+  const at = (j: number) => (design.rows[subset[i + j] as number] as number) * design.dim;
+  return [at(0), at(1), at(2), at(3)];
+}
+
 /** out[i * C + c] = bias[c] + x_i . kernel[c] for the raw rows of `subset`; kernel class-major [C, dim]. */
 function subsetLogits(design: Design, subset: Int32Array, kernel: Float64Array, bias: Float64Array, C: number, out: Float64Array): void {
   const { dim, sparse, values, rows } = design;
@@ -239,10 +250,7 @@ function subsetLogits(design: Design, subset: Int32Array, kernel: Float64Array, 
   // Four rows at a time: each kernel value is read once per four rows (about 3x faster than row by row in V8).
   let i = 0;
   for (; i + 4 <= n; i += 4) {
-    const b0 = (rows[subset[i] as number] as number) * dim;
-    const b1 = (rows[subset[i + 1] as number] as number) * dim;
-    const b2 = (rows[subset[i + 2] as number] as number) * dim;
-    const b3 = (rows[subset[i + 3] as number] as number) * dim;
+    const [b0, b1, b2, b3] = fourRowOffsets(design, subset, i);
     for (let c = 0; c < C; c++) {
       let s0 = bias[c] as number;
       let s1 = s0;
@@ -291,10 +299,7 @@ function accumulateRows(design: Design, subset: Int32Array, weights: Float64Arra
   }
   let i = 0;
   for (; i + 4 <= n; i += 4) {
-    const b0 = (rows[subset[i] as number] as number) * dim;
-    const b1 = (rows[subset[i + 1] as number] as number) * dim;
-    const b2 = (rows[subset[i + 2] as number] as number) * dim;
-    const b3 = (rows[subset[i + 3] as number] as number) * dim;
+    const [b0, b1, b2, b3] = fourRowOffsets(design, subset, i);
     for (let c = 0; c < C; c++) {
       const w0 = weights[i * C + c] as number;
       const w1 = weights[(i + 1) * C + c] as number;
@@ -531,8 +536,8 @@ function stratifiedFolds(labels: Int32Array, folds: number, seed: number): Int32
   return fold;
 }
 
-/** Mean accuracy and log loss of `fit` on the given rows. */
-function heldOutScores(design: Design, subset: Int32Array, numClasses: number, fit: Fit): { accuracy: number; logLoss: number } {
+/** Mean accuracy and log loss of `fit` on the given rows; writes each row's predicted class into `predictions`. */
+function heldOutScores(design: Design, subset: Int32Array, numClasses: number, fit: Fit, predictions: Int32Array): { accuracy: number; logLoss: number } {
   const raw = new Float64Array(numClasses * design.dim);
   const probs = new Float64Array(subset.length * numClasses);
   subsetLogits(design, subset, raw, rawWeights(fit.params, fit.stats, design.dim, numClasses, raw), numClasses, probs);
@@ -541,6 +546,7 @@ function heldOutScores(design: Design, subset: Int32Array, numClasses: number, f
   subset.forEach((row, i) => {
     let best = 0;
     for (let c = 1; c < numClasses; c++) if ((probs[i * numClasses + c] as number) > (probs[i * numClasses + best] as number)) best = c;
+    predictions[row] = best;
     if (best === design.labels[row]) correct++;
   });
   return { accuracy: correct / subset.length, logLoss: logLoss / subset.length };
@@ -572,14 +578,19 @@ export function fitLogisticRegressionCV(features: FeatureSet, options: LogisticR
   const folds = Math.min(o.folds, Math.max(...counts.values()));
   const foldSettings = { ...o, tolerance: Math.max(o.tolerance, FOLD_TOLERANCE) };
 
+  // Labelled row i of the design is input row labelledRows[i].
+  const labelledRows: number[] = [];
+  features.labels.forEach((label, r) => label !== -1 && labelledRows.push(r));
+  const heldOutPredictions = new Int32Array(features.labels.length).fill(-1);
   if (folds < 2) {
     const l2 = grid[Math.floor(grid.length / 2)] as number;
-    return { model: toModel(fitSubset(design, all, numClasses, l2, o), features.dim, numClasses, l2), l2, scores: [], folds: 0 };
+    return { model: toModel(fitSubset(design, all, numClasses, l2, o), features.dim, numClasses, l2), l2, scores: [], folds: 0, heldOutPredictions };
   }
   const foldOf = stratifiedFolds(design.labels, folds, o.seed);
   const sums = grid.map(() => ({ accuracy: 0, logLoss: 0 }));
   const starts: (Float64Array | undefined)[] = Array.from({ length: folds }, () => undefined);
   const finals: Float64Array[][] = grid.map(() => []);
+  const predictions = grid.map(() => new Int32Array(all.length));
   for (let f = 0; f < folds; f++) {
     const fitRows = all.filter((i) => foldOf[i] !== f);
     const heldOut = all.filter((i) => foldOf[i] === f);
@@ -587,7 +598,7 @@ export function fitLogisticRegressionCV(features: FeatureSet, options: LogisticR
       const fit = fitSubset(design, fitRows, numClasses, l2, foldSettings, starts[f]);
       starts[f] = fit.params;
       (finals[g] as Float64Array[]).push(fit.params);
-      const s = heldOutScores(design, heldOut, numClasses, fit);
+      const s = heldOutScores(design, heldOut, numClasses, fit, predictions[g] as Int32Array);
       (sums[g] as { accuracy: number; logLoss: number }).accuracy += s.accuracy / folds;
       (sums[g] as { accuracy: number; logLoss: number }).logLoss += s.logLoss / folds;
     });
@@ -603,7 +614,8 @@ export function fitLogisticRegressionCV(features: FeatureSet, options: LogisticR
   const start = new Float64Array((finals[best] as Float64Array[])[0]?.length ?? 0);
   for (const p of finals[best] as Float64Array[]) for (let i = 0; i < p.length; i++) start[i] = (start[i] as number) + (p[i] as number) / folds;
   const model = toModel(fitSubset(design, all, numClasses, l2, o, start), features.dim, numClasses, l2);
-  return { model, l2, scores: [...scores].sort((a, b) => a.l2 - b.l2), folds };
+  (predictions[best] as Int32Array).forEach((p, i) => (heldOutPredictions[labelledRows[i] as number] = p));
+  return { model, l2, scores: [...scores].sort((a, b) => a.l2 - b.l2), folds, heldOutPredictions };
 }
 
 /** Class probabilities of `count` rows of raw features: count * numClasses values. */

@@ -37,8 +37,17 @@ function backboneLines(manifest: ModelManifest, backbone: ModelCard | TextModelC
     ];
   }
   if (manifest.modality === 'text' || backbone.modality === 'text') throw new Error(`model card of a ${manifest.modality} model given a ${backbone.modality} backbone card`);
+  const choice = manifest.backboneChoice;
   return [
     `- ${backbone.name} (\`${backbone.id}\`), cut at \`${manifest.backbone.cut}\`, ${manifest.backbone.pooling} pooling`,
+    ...(manifest.extraBackbones ?? []).map((b) => `- Concatenated with \`${b.id}\` (cut at \`${b.cut}\`); each backbone's features are L2-normalised first`),
+    ...(manifest.tta ? [`- Test-time augmentation: ${manifest.tta} (features of each image and its mirror, averaged)`] : []),
+    ...(choice
+      ? [
+          `- Chosen automatically (\`--backbone auto\`): ${choice.reason}. LogME on the training images: ` +
+            choice.ranking.map((r) => `${r.backbone} ${r.logme.toFixed(3)}`).join(', '),
+        ]
+      : []),
     ...common,
     `- Pretrained layers: ${backbone.pretrainedLayers}`,
     `- Licence: ${backbone.licence}`,
@@ -66,9 +75,9 @@ export function renderModelCardText(manifest: ModelManifest, backbone: ModelCard
     `- Validation accuracy: ${accuracyText(manifest.metrics.val)}, macro-F1: ${pct(manifest.metrics.val?.macroF1)}`,
     `- Test accuracy: ${accuracyText(manifest.metrics.test)}, macro-F1: ${pct(manifest.metrics.test?.macroF1)}`,
     ...comparisonLines(manifest),
-    t.history.length > 0
-      ? `- Head trained for ${t.history.length} epochs${t.stoppedReason ? ` (stopped early: ${t.stoppedReason})` : ''}; seed ${t.seed}.`
-      : `- Head: ${String(manifest.head.options['fit'] ?? manifest.head.kind)}${manifest.head.options['l2'] !== undefined ? `, L2 ${String(manifest.head.options['l2'])} chosen by cross-validation` : ''}; seed ${t.seed}.`,
+    t.crossValidation
+      ? `- Head: logistic regression, L2 ${t.crossValidation.l2}${t.crossValidation.folds > 0 ? ` chosen by ${t.crossValidation.folds}-fold cross-validation on train + validation (the validation figures are out-of-fold estimates)` : ' as given'}; seed ${t.seed}.`
+      : `- Head trained for ${t.history.length} epochs${t.stoppedReason ? ` (stopped early: ${t.stoppedReason})` : ''}; seed ${t.seed}.`,
     '',
     '## Backbone (frozen)',
     ...backboneLines(manifest, backbone),

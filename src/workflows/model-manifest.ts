@@ -25,6 +25,11 @@ interface ManifestCommon {
     history: EpochRecord[];
     stoppedReason?: string;
     durationMs: { extract: number; head: number };
+    /**
+     * The 'logistic' head: its L2 strength and, when chosen by k-fold cross-validation on train + val, the mean
+     * held-out score of each candidate; `metrics.val` is then the out-of-fold estimate, not a separate validation set.
+     */
+    crossValidation?: { folds: number; l2: number; scores: { l2: number; accuracy: number; logLoss: number }[]; converged: boolean };
   };
   metrics: { val?: ClassificationMetrics; test?: ClassificationMetrics };
   /** What transfer bought over the no-transfer baseline fitted on the same split, and which of the two was saved. */
@@ -93,18 +98,38 @@ export interface TextModelManifest extends ManifestCommon {
 export type ModelManifest = ImageModelManifest | TextModelManifest;
 
 /** headstart.json of an image model: a backbone cut, pooled, and a head. */
+/** One image backbone of a model: where it loads from and how it is cut. */
+export interface ImageBackboneRef {
+  id: string;
+  weightsSha256: string;
+  cut: string;
+  pooling: Pooling;
+  /** 'zoo': bundled, loaded from the zoo by id; 'included': a copy of its files is in backbone/. */
+  location: 'zoo' | 'included';
+}
+
+/** The automatic backbone choice, as recorded in headstart.json. */
+export interface BackboneChoiceRecord {
+  /** Best first: LogME evidence per sample on the training images (higher is better). */
+  ranking: { backbone: string; logme: number; dim: number }[];
+  chosen: string[];
+  reason: string;
+}
+
 export interface ImageModelManifest extends ManifestCommon {
   /** Absent in manifests written before text models existed (and by fine-tuning): an image model. */
   modality?: 'image';
-  backbone: {
-    id: string;
-    weightsSha256: string;
-    cut: string;
-    pooling: Pooling;
-    /** 'zoo': bundled, loaded from the zoo by id; 'included': a copy of its files is in backbone/. */
-    location: 'zoo' | 'included';
-  };
+  backbone: ImageBackboneRef;
   input: InputSpec;
+  /**
+   * More backbones whose features follow `backbone`'s (each part L2-normalised, then concatenated in order): the
+   * concatenation `train --backbone auto` may choose. Absent: `backbone` alone.
+   */
+  extraBackbones?: ImageBackboneRef[];
+  /** Test-time augmentation of the features ('flip': mean of the image's and its mirror's). Absent: 'none'. */
+  tta?: 'flip';
+  /** How `train --backbone auto` chose the backbone: each candidate's LogME on the training images, and why. */
+  backboneChoice?: BackboneChoiceRecord;
   /**
    * Present for strategy 'finetune': backbone.cut is then the freeze boundary (flattened activations feed head/,
    * whose top/ holds the trained blocks from the boundary to `cut`).

@@ -5,7 +5,7 @@ import { comparePredictions, computeMetrics } from '../evaluate/index.js';
 import type { ClassificationMetrics } from '../evaluate/index.js';
 import type { EpochRecord, Head, HeadKind, LogisticRegressionScaling } from '../heads/index.js';
 import type { Featurizer } from './feature-stage.js';
-import type { ComparedModel, TextFeatureChoiceRecord, TransferComparison } from './model-manifest.js';
+import type { ComparedModel, ModelManifest, TextFeatureChoiceRecord, TransferComparison } from './model-manifest.js';
 
 /** Which model `train` saves when the no-transfer baseline scores higher on validation. */
 export type KeepChoice = 'best' | 'transfer';
@@ -23,6 +23,10 @@ export interface FittedModel {
   metrics: { val?: ClassificationMetrics; test?: ClassificationMetrics };
   testPredictions?: Int32Array;
   validation?: ComparedModel['validation'];
+  /** Logistic-regression heads: how the strength was chosen (headstart.json's training.crossValidation). */
+  crossValidation?: NonNullable<ModelManifest['training']['crossValidation']>;
+  /** Extra report facts about the head. */
+  facts?: Record<string, string>;
   history: EpochRecord[];
   stoppedReason?: string;
   durationMs: number;
@@ -45,7 +49,9 @@ export async function fitProbeModel(
   const head = await linearProbeHead(probe, featurizer.engine);
   const classes = sets.train.classes;
   const testPredictions = hasTest ? probeClasses(probe, sets.test) : undefined;
-  const val = !hasTest && sets.val.labels.length > 0 ? computeMetrics(sets.val.labels, probeClasses(probe, sets.val), classes) : undefined;
+  // With a test part the probe fitted validation rows too: its validation figure is the out-of-fold estimate.
+  const outOfFold = probe.heldOut ? computeMetrics(probe.heldOut.labels, probe.heldOut.predictions, classes) : undefined;
+  const val = hasTest ? outOfFold : sets.val.labels.length > 0 ? computeMetrics(sets.val.labels, probeClasses(probe, sets.val), classes) : undefined;
   const validation: ComparedModel['validation'] =
     probe.cvAccuracy !== undefined
       ? { accuracy: probe.cvAccuracy, method: 'cross-validation', n: probe.rows }
@@ -56,8 +62,9 @@ export async function fitProbeModel(
     id,
     featurizer,
     head,
-    kind: 'linear',
-    headOptions: { fit: 'logistic regression (L-BFGS)', l2: probe.l2, folds: probe.folds, scaling: options.scaling },
+    kind: 'logistic',
+    headOptions: { scaling: options.scaling },
+    crossValidation: { folds: probe.folds, l2: probe.l2, scores: probe.scores, converged: probe.model.converged },
     sets,
     metrics: { ...(val ? { val } : {}), ...(testPredictions ? { test: computeMetrics(sets.test.labels, testPredictions, classes) } : {}) },
     ...(testPredictions ? { testPredictions } : {}),

@@ -7,11 +7,12 @@ import type { Pooling } from '../engines/index.js';
 import { argmaxRows, computeMetrics, formatAccuracy, isSmallSample, showsOverfitting } from '../evaluate/index.js';
 import type { ClassificationMetrics } from '../evaluate/index.js';
 import { TRAIN_HEAD_DEFAULTS, trainHead } from '../heads/index.js';
-import type { Head, HeadKind, TrainHeadOptions } from '../heads/index.js';
+import type { Head, HeadKind, TrainHeadOptions, TrainHeadResult } from '../heads/index.js';
 import { writeReport } from '../report/index.js';
-import type { TextPooling } from '../zoo/index.js';
+import { TEST_TIME_AUGMENTATIONS } from '../zoo/index.js';
+import type { TestTimeAugmentation, TextPooling } from '../zoo/index.js';
 import type { FeatureSet } from '../data/index.js';
-import { DEFAULT_TEXT_BACKBONE, checkModalityOptions, imageFeatureStage, textFeatureStage, trainingModality } from './feature-stage.js';
+import { AUTO_BACKBONE, DEFAULT_TEXT_BACKBONE, checkModalityOptions, imageFeatureStage, textFeatureStage, trainingModality } from './feature-stage.js';
 import type { FeatureStage, Featurizer } from './feature-stage.js';
 import { renderModelCardText } from './model-card-text.js';
 import { MODEL_FORMAT_VERSION } from './model-manifest.js';
@@ -43,8 +44,16 @@ export interface TrainOptions extends WorkflowOptions, HeadOptions, FineTuneTrai
   out: string;
   /** Separate validation data. Without it, validation and test parts are split off `data`. */
   val?: string;
-  /** Zoo id of the backbone (a text backbone's id or folder for text data). @default 'mobilenet-v1-imagenet'; text: 'glove-wink-100d' */
+  /**
+   * Zoo id of the backbone (a text backbone's id or folder for text data). Images: 'auto' scores every image backbone
+   * in the zoo on the training images by LogME and takes the best, or the top two's concatenation when it scores
+   * higher (see `chooseBackbones`). @default 'auto'; text: 'glove-wink-100d'
+   */
   backbone?: string;
+  /** With backbone 'auto': the zoo ids it chooses from. @default every image backbone in the zoo */
+  backboneCandidates?: string[];
+  /** Images: 'flip' averages the features of each image and its mirror, in training and in every later use. @default TRAIN_DEFAULTS.tta */
+  tta?: TestTimeAugmentation;
   /** Image backbones only. @default the backbone card's defaultCut */
   cut?: string;
   /** Image backbones: 'avg', 'max' or 'flatten'; text backbones: 'mean' or 'sif'. @default the backbone card's defaultPooling */
@@ -53,7 +62,7 @@ export interface TrainOptions extends WorkflowOptions, HeadOptions, FineTuneTrai
   textColumn?: string;
   /** Text datasets: the column or key holding the label. @default 'label' */
   labelColumn?: string;
-  /** @default 'linear' */
+  /** @default 'logistic' for images; 'linear' for text */
   head?: HeadKind;
   /** Fractions split off `data` when `val` is not given. @default { val: 0.15, test: 0.15 } */
   split?: SplitFractions;
@@ -85,8 +94,10 @@ export interface TrainResult {
 
 /** Defaults of the train-specific options (head options: TRAIN_HEAD_DEFAULTS). */
 export const TRAIN_DEFAULTS = {
-  /** The best-measuring bundled backbone on flowers (see its card). */
+  /** The best-measuring bundled backbone on flowers (see its card): the fixed default of compare, adapt, shift and demo. */
   backbone: 'mobilenet-v1-imagenet',
+  /** What train uses for image data when no backbone is named: chosen from the zoo on the training images. */
+  imageBackbone: AUTO_BACKBONE,
   /** The bundled text backbone: GloVe word vectors, mean-pooled. */
   textBackbone: DEFAULT_TEXT_BACKBONE,
   /**
@@ -95,7 +106,15 @@ export const TRAIN_DEFAULTS = {
    * mobilenet-v2, whose top blocks nsfwjs retrained for another task.
    */
   fineTuneBackbone: 'mobilenet-v2-imagenet',
-  head: 'linear' as HeadKind,
+  /**
+   * Image data: the linear probe (logistic regression, strength by cross-validation); on flowers it measures at least
+   * as well as the Adam-trained 'linear' head (docs/measurements/train-defaults.json).
+   */
+  head: 'logistic' as HeadKind,
+  /** Text data keeps the Adam-trained softmax head. */
+  textHead: 'linear' as HeadKind,
+  /** Image data: test-time augmentation. */
+  tta: 'none' as TestTimeAugmentation,
   split: { val: 0.15, test: 0.15 },
   seed: TRAIN_HEAD_DEFAULTS.seed,
   keep: 'best' as KeepChoice,
@@ -104,7 +123,7 @@ export const TRAIN_DEFAULTS = {
 const KNOWN_OPTIONS = [
   ...WORKFLOW_OPTION_KEYS,
   ...Object.keys(TRAIN_HEAD_DEFAULTS).filter((k) => k !== 'kind'),
-  'data', 'out', 'val', 'backbone', 'cut', 'pooling', 'head', 'split', 'perClass', 'report', 'keep', 'strategy', 'textColumn', 'labelColumn', ...FINE_TUNE_TRAIN_KEYS,
+  'data', 'out', 'val', 'backbone', 'backboneCandidates', 'tta', 'cut', 'pooling', 'head', 'split', 'perClass', 'report', 'keep', 'strategy', 'textColumn', 'labelColumn', ...FINE_TUNE_TRAIN_KEYS,
 ];
 
 async function predictClasses(head: Head, set: FeatureSet): Promise<Int32Array> {
@@ -127,15 +146,16 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   if (strategy === 'features' && fineTuneOnly.length > 0) {
     throw invalidOption(`${fineTuneOnly.join(', ')} ${fineTuneOnly.length > 1 ? 'apply' : 'applies'} to fine-tuning only: pass strategy 'finetune' (--strategy finetune), or drop ${fineTuneOnly.length > 1 ? 'them' : 'it'}.`);
   }
+  checkImageFeatureChoice(strategy, options);
   if (strategy === 'finetune' && options.head !== undefined && options.head !== 'linear') {
     throw invalidOption(`Fine-tuning trains a linear head; head '${options.head}' works with strategy 'features' only.`);
   }
   const seed = options.seed ?? TRAIN_DEFAULTS.seed;
-  const kind = options.head ?? TRAIN_DEFAULTS.head;
   const onBadFile = options.onBadFile ?? 'skip';
   const modality = await trainingModality(options.data, options.textColumn);
+  const kind = options.head ?? (modality === 'text' ? TRAIN_DEFAULTS.textHead : TRAIN_DEFAULTS.head);
   checkModalityOptions(modality, options);
-  const stage = modality === 'text' ? await textFeatureStage(options, onBadFile) : await imageFeatureStage(options, onBadFile, TRAIN_DEFAULTS.backbone);
+  const stage = modality === 'text' ? await textFeatureStage(options, onBadFile) : await imageFeatureStage(options, onBadFile, { backbone: TRAIN_DEFAULTS.imageBackbone, tta: TRAIN_DEFAULTS.tta });
   const warnings: string[] = [...stage.warnings];
   const { all, unit } = stage;
 
@@ -178,6 +198,45 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   return trainOnFeatures({ options, stage, parts, trainCounts, headOptions, kind, seed, warnings });
 }
 
+/** Backbone 'auto', its candidates and TTA belong to strategy 'features'; fine-tuning trains one named backbone. */
+function checkImageFeatureChoice(strategy: TrainStrategy, options: TrainOptions): void {
+  if (options.tta !== undefined && !TEST_TIME_AUGMENTATIONS.includes(options.tta)) throw invalidChoice('tta', options.tta, TEST_TIME_AUGMENTATIONS);
+  if (options.backboneCandidates !== undefined && (options.backbone ?? TRAIN_DEFAULTS.imageBackbone) !== AUTO_BACKBONE) {
+    throw invalidOption(`backboneCandidates lists what backbone 'auto' chooses from; with backbone '${String(options.backbone)}' drop it.`);
+  }
+  if (strategy !== 'finetune') return;
+  const featuresOnly = [
+    ...(options.backbone === AUTO_BACKBONE ? ["backbone 'auto'"] : []),
+    ...(options.backboneCandidates !== undefined ? ['backboneCandidates'] : []),
+    ...(options.tta !== undefined && options.tta !== 'none' ? [`tta '${options.tta}'`] : []),
+  ];
+  if (featuresOnly.length > 0) throw invalidOption(`${featuresOnly.join(', ')}: strategy 'features' only. Fine-tuning trains one named backbone: pass --backbone ID, or drop them.`);
+}
+
+/**
+ * The 'logistic' head fits on train + val, so a validation score on val would be optimistic: its honest estimate is
+ * the cross-validation's out-of-fold predictions over the rows it fitted.
+ */
+function crossValidationMetrics(trained: TrainHeadResult, classes: string[]): ClassificationMetrics | undefined {
+  const cv = trained.crossValidation;
+  return cv && cv.folds > 0 ? computeMetrics(cv.fitted.labels, cv.heldOutPredictions, classes) : undefined;
+}
+
+function crossValidationRecord(trained: TrainHeadResult): Pick<ModelManifest['training'], 'crossValidation'> {
+  const cv = trained.crossValidation;
+  return cv ? { crossValidation: { folds: cv.folds, l2: cv.l2, scores: cv.scores, converged: cv.converged } } : {};
+}
+
+function crossValidationFacts(trained: TrainHeadResult, unit: string): Record<string, string> {
+  const cv = trained.crossValidation;
+  if (!cv) return {};
+  return {
+    'head fit': cv.folds > 0
+      ? `logistic regression on train + val (${cv.fitted.labels.length} ${unit}), L2 ${cv.l2} chosen by ${cv.folds}-fold cross-validation; validation figures are out-of-fold estimates`
+      : `logistic regression on train (${cv.fitted.labels.length} ${unit}), L2 ${cv.l2} as given`,
+  };
+}
+
 /** Strategy 'features', for every modality: features of each part, a head on them, the no-transfer baseline, metrics, the model directory. */
 async function trainOnFeatures(job: {
   options: TrainOptions;
@@ -195,7 +254,7 @@ async function trainOnFeatures(job: {
   const opened: Featurizer[] = [];
   const fitted: FittedModel[] = [];
   try {
-    const featurizer = await stage.open(cache);
+    const featurizer = await stage.open(cache, parts.train);
     opened.push(featurizer);
     // One pass over every part, so progress counts all items once.
     const combined = { classes: all.classes, items: [...parts.train.items, ...parts.val.items, ...parts.test.items] };
@@ -264,6 +323,7 @@ async function trainOnFeatures(job: {
         history: saved.history,
         ...(saved.stoppedReason ? { stoppedReason: saved.stoppedReason } : {}),
         durationMs: { extract: extraction.durationMs, head: saved.durationMs },
+        ...(saved.crossValidation ? { crossValidation: saved.crossValidation } : {}),
       },
       metrics,
       ...(comparison ? { transfer: comparison } : {}),
@@ -284,9 +344,10 @@ async function trainOnFeatures(job: {
           history: saved.history,
           facts: {
             data: manifest.training.data,
-            'evaluated on': metrics.test ? `test split (${saved.sets.test.labels.length} ${unit})` : `validation (${saved.sets.val.labels.length} ${unit})`,
+            'evaluated on': metrics.test ? `test split (${saved.sets.test.labels.length} ${unit})` : saved.validation?.method === 'cross-validation' && !metrics.test ? 'cross-validation (out-of-fold)' : `validation (${saved.sets.val.labels.length} ${unit})`,
             ...(comparison ? { transfer: comparison.summary } : {}),
             ...(choice ? { 'features chosen': choice.reason } : {}),
+            ...saved.facts,
             backbone: used.description,
             head: saved.kind,
             [`${unit} extracted / from cache`]: `${extraction.extracted} / ${extraction.cached}`,
@@ -346,7 +407,10 @@ async function fitTransferHead(
   const predictions = async (set: FeatureSet) => (set.labels.length > 0 ? predictClasses(trained.head, set) : undefined);
   const valPredictions = await predictions(sets.val);
   const testPredictions = await predictions(sets.test);
-  const val = valPredictions ? computeMetrics(sets.val.labels, valPredictions, classes) : undefined;
+  // The 'logistic' head fitted on train + val: its validation figure is the out-of-fold estimate.
+  const crossValidated = crossValidationMetrics(trained, classes);
+  const val = crossValidated ?? (valPredictions ? computeMetrics(sets.val.labels, valPredictions, classes) : undefined);
+  const record = crossValidationRecord(trained).crossValidation;
   return {
     id: featurizer.card.id,
     featurizer,
@@ -356,7 +420,9 @@ async function fitTransferHead(
     sets,
     metrics: { ...(val ? { val } : {}), ...(testPredictions ? { test: computeMetrics(sets.test.labels, testPredictions, classes) } : {}) },
     ...(testPredictions ? { testPredictions } : {}),
-    ...(val ? { validation: { accuracy: val.accuracy, method: 'validation split' as const, n: val.n } } : {}),
+    ...(val ? { validation: { accuracy: val.accuracy, method: crossValidated ? ('cross-validation' as const) : ('validation split' as const), n: val.n } } : {}),
+    ...(record ? { crossValidation: record } : {}),
+    facts: crossValidationFacts(trained, 'rows'),
     history: trained.history,
     ...(trained.stoppedReason ? { stoppedReason: trained.stoppedReason } : {}),
     durationMs: trained.durationMs,

@@ -8,10 +8,11 @@ import type { Engine } from '../engines/index.js';
 import { loadHead } from '../heads/index.js';
 import type { Head } from '../heads/index.js';
 import { hasTop, loadTopHead } from '../finetune/index.js';
-import { defaultHome, installBackbone, loadBackbone, loadTextBackbone, readBackboneFolder } from '../zoo/index.js';
+import { combineBackbones, defaultHome, installBackbone, loadBackbone, loadTextBackbone, readBackboneFolder } from '../zoo/index.js';
+import type { InputSpec } from '../data/index.js';
 import type { Backbone, TextBackbone } from '../zoo/index.js';
 import { parseModelManifest } from './model-manifest.js';
-import type { ImageModelManifest, ModelManifest, TextModelManifest } from './model-manifest.js';
+import type { ImageBackboneRef, ImageModelManifest, ModelManifest, TextModelManifest } from './model-manifest.js';
 
 export const MANIFEST_FILE = 'headstart.json';
 
@@ -67,19 +68,36 @@ function backboneMismatch(id: string, dir: string, found: string, expected: stri
   );
 }
 
+async function loadBackboneRef(dir: string, ref: ImageBackboneRef, input: InputSpec | undefined, options: LoadModelOptions): Promise<Backbone> {
+  const installed =
+    ref.location === 'included'
+      ? await readBackboneFolder(path.join(dir, 'backbone'))
+      : await installBackbone(ref.id, { home: options.home ?? defaultHome(), onProgress: options.onProgress });
+  if (installed.weightsSha256 !== ref.weightsSha256) throw backboneMismatch(ref.id, dir, installed.weightsSha256, ref.weightsSha256);
+  return loadBackbone(installed, { cut: ref.cut, pooling: ref.pooling, ...(input ? { input } : {}), engine: options.engine });
+}
+
+/** The model's backbone; with extra backbones or test-time augmentation, the combination `train` featurised with. */
+async function loadModelBackbone(dir: string, manifest: ImageModelManifest, options: LoadModelOptions): Promise<Backbone> {
+  const main = await loadBackboneRef(dir, manifest.backbone, manifest.input, options);
+  if (!manifest.extraBackbones?.length && !manifest.tta) return main;
+  const parts = [main];
+  try {
+    for (const ref of manifest.extraBackbones ?? []) parts.push(await loadBackboneRef(dir, ref, undefined, options));
+    return combineBackbones(parts, { tta: manifest.tta ?? 'none' });
+  } catch (err) {
+    for (const part of parts) part.dispose();
+    throw err;
+  }
+}
+
 /** Loads an image model directory written by `train`. Its backbone comes from the zoo, or from the copy inside the directory. */
 export async function loadModel(dir: string, options: LoadModelOptions = {}): Promise<TransferModel> {
   const manifest = await readModelManifest(dir);
   if (manifest.modality === 'text') {
     throw new HeadstartError('HS_INVALID_OPTION', `${dir} is a text model: load it with loadTextModel (predict and evaluateModel take either kind).`);
   }
-  const ref = manifest.backbone;
-  const installed =
-    ref.location === 'included'
-      ? await readBackboneFolder(path.join(dir, 'backbone'))
-      : await installBackbone(ref.id, { home: options.home ?? defaultHome(), onProgress: options.onProgress });
-  if (installed.weightsSha256 !== ref.weightsSha256) throw backboneMismatch(ref.id, dir, installed.weightsSha256, ref.weightsSha256);
-  const backbone = await loadBackbone(installed, { cut: ref.cut, pooling: ref.pooling, input: manifest.input, engine: options.engine });
+  const backbone = await loadModelBackbone(dir, manifest, options);
   try {
     // A fine-tuned model's head folder also holds its top blocks, which run between the trunk and the dense head.
     const headDir = path.join(dir, 'head');
