@@ -125,6 +125,7 @@ export function checkModalityOptions(modality: Modality, options: FeatureStageOp
 }
 
 /** Images: listed from a folder or manifest, features from a backbone cut. */
+/** `defaults.tta` applies to backbone 'auto'; a named backbone has no test-time augmentation unless asked. */
 export async function imageFeatureStage(options: FeatureStageOptions, onBadFile: BadFilePolicy, defaults: { backbone: string; tta: TestTimeAugmentation }): Promise<FeatureStage> {
   const all = await loadImageDataset(options.data, { onBadFile });
   const val = options.val ? await loadImageDataset(options.val, { onBadFile, allowSingleClass: true }) : undefined;
@@ -140,7 +141,7 @@ export async function imageFeatureStage(options: FeatureStageOptions, onBadFile:
       const parts = chosen?.parts ?? [
         await loadBackbone(id, { cut: options.cut, pooling: options.pooling as Pooling | undefined, engine: options.engine, home: resolveHome(options), onProgress: options.onProgress }),
       ];
-      return imageFeaturizer(parts, { tta: options.tta ?? defaults.tta, choice: chosen?.choice, cache, onBadFile, signal: options.signal, onProgress: options.onProgress });
+      return imageFeaturizer(parts, { tta: options.tta ?? (chosen ? defaults.tta : 'none'), choice: chosen?.choice, cache, onBadFile, signal: options.signal, onProgress: options.onProgress });
     },
   };
 }

@@ -167,7 +167,7 @@ export const trainCommand = defineCommand({
         `(or the top two's concatenation, when it scores higher) is used; for text data a text backbone id or folder (default ${TRAIN_DEFAULTS.textBackbone}).`,
     },
     'backbone-candidates': { kind: 'string', placeholder: 'ID,ID', default: 'every image backbone in the zoo', description: "With --backbone auto: the zoo ids to choose from, comma-separated.", group: 'Backbone' },
-    tta: { kind: 'choice', choices: TEST_TIME_AUGMENTATIONS, default: TRAIN_DEFAULTS.tta, description: "Test-time augmentation of image features: 'flip' averages each image's and its mirror's features (in training, eval and predict; export refuses it).", group: 'Backbone' },
+    tta: { kind: 'choice', choices: TEST_TIME_AUGMENTATIONS, default: `${TRAIN_DEFAULTS.tta} with --backbone auto, else none`, description: "Test-time augmentation of image features: 'flip' averages each image's and its mirror's features (in training, eval and predict; export refuses it).", group: 'Backbone' },
     ...CUT_FLAGS,
     pooling: {
       ...CUT_FLAGS.pooling,
