@@ -28,10 +28,16 @@ export {
   listBackbones, listLayers, getModelCard, installBackbone, registerBackbone, registerTfliteBackbone, REGISTER_FORMATS, loadBackbone, extractFeatures, defaultHome,
 } from './zoo/index.js';
 export type { ModelCard, CutPoint, SourceTraining, Backbone, LoadBackboneOptions, ExtractFeaturesOptions, ExtractFeaturesResult, RegisterBackboneOptions, RegisterFormat, InstalledBackbone } from './zoo/index.js';
+export { combineBackbones, TEST_TIME_AUGMENTATIONS } from './zoo/index.js';
+export type { CombineBackbonesOptions, TestTimeAugmentation } from './zoo/index.js';
+export { chooseBackbones } from './select/index.js';
+export type { BackboneCandidate, BackboneChoice } from './select/index.js';
 
 // Heads on features
 export { trainHead, loadHead, earlyStopping, HEAD_KINDS, TRAIN_HEAD_DEFAULTS } from './heads/index.js';
 export type { Head, HeadKind, TrainHeadOptions, TrainHeadResult, Callback, EpochRecord, TrainContext } from './heads/index.js';
+export { fitLogisticRegression, fitLogisticRegressionCV, predictLogisticRegression } from './heads/index.js';
+export type { LogisticRegressionOptions, LogisticRegressionModel, LogisticRegressionCVOptions, LogisticRegressionCVResult } from './heads/index.js';
 
 // Fine-tuning: trunk in the engine, top blocks and head in tfjs
 export { fineTune, trainTopHead, onnxTop, splitAtBlocks, lrFind, discriminativeRates, schedulePhases, FINE_TUNE_DEFAULTS, FINE_TUNE_SCHEDULES, LR_FIND_DEFAULTS } from './finetune/index.js';
@@ -102,3 +108,13 @@ export type { ErrorCode, ProgressEvent, ProgressCallback } from './core/index.js
 // Safe outputs and bounded reads
 export { INPUT_SIZE_LIMITS, OUTPUT_MARKER_FILE, prepareOutput, readInputFile, readInputText, recoverInterruptedWrite } from './core/index.js';
 export type { InputKind, OutputKind, PrepareOutputOptions } from './core/index.js';
+
+// No-transfer baselines and honest small-sample numbers
+export { KEEP_CHOICES } from './workflows/index.js';
+export type { KeepChoice, TransferComparison, ComparedModel, TextFeatureChoiceRecord } from './workflows/index.js';
+export { TfIdf, TF_IDF_DEFAULTS } from './data/index.js';
+export type { FitTfIdfOptions, TfIdfJson } from './data/index.js';
+export { fitLinearProbe, tfIdfTextBackbone, hybridTextBackbone } from './baselines/index.js';
+export type { LinearProbe, FitLinearProbeOptions } from './baselines/index.js';
+export { wilsonInterval, formatAccuracy, isSmallSample, mcnemarExact, comparePredictions } from './evaluate/index.js';
+export type { ProportionInterval, McNemarResult } from './evaluate/index.js';

@@ -1,4 +1,7 @@
 import { invalidOption } from '../core/index.js';
+import { wilsonInterval } from './wilson.js';
+
+const intervalBounds = ({ low, high }: { low: number; high: number }) => ({ low, high });
 
 /** Precision, recall and F1 of one class, treated one-vs-rest. */
 export interface ClassMetrics {
@@ -20,6 +23,8 @@ export interface ClassificationMetrics {
   n: number;
   /** Fraction of samples predicted correctly, in 0..1. */
   accuracy: number;
+  /** 95% Wilson interval of the accuracy over these `n` samples: how far the figure can be trusted. */
+  accuracyInterval: { low: number; high: number };
   /** Unweighted mean of per-class F1 over the classes with support > 0. */
   macroF1: number;
   /** One entry per class, in class-id order. */
@@ -116,6 +121,7 @@ export function computeMetrics(yTrue: ArrayLike<number>, yPred: ArrayLike<number
   return {
     n: yTrue.length,
     accuracy: correct / yTrue.length,
+    accuracyInterval: intervalBounds(wilsonInterval(correct, yTrue.length)),
     macroF1: safeDiv(f1Sum, supported),
     perClass,
     confusion,

@@ -1,8 +1,12 @@
 import type { GraphBuilder } from '../formats/index.js';
 
-/** The classifier kinds headstart trains on feature vectors. */
-export type HeadKind = 'linear' | 'mlp' | 'knn' | 'prototype';
-export const HEAD_KINDS: readonly HeadKind[] = ['linear', 'mlp', 'knn', 'prototype'];
+/**
+ * The classifier kinds headstart trains on feature vectors. 'linear' is softmax regression trained by Adam with early
+ * stopping on the validation features; 'logistic' is the same dense layer fitted as a linear probe (multinomial
+ * logistic regression to convergence, L2 strength chosen by cross-validation on train + validation together).
+ */
+export type HeadKind = 'linear' | 'logistic' | 'mlp' | 'knn' | 'prototype';
+export const HEAD_KINDS: readonly HeadKind[] = ['linear', 'logistic', 'mlp', 'knn', 'prototype'];
 
 /** A trained classifier on feature vectors. */
 export interface Head {

@@ -8,13 +8,17 @@ import { earlyStopping } from './callbacks.js';
 import type { Callback, EpochRecord, TrainContext } from './callbacks.js';
 import { featureStats, foldStandardization, standardize, wrapDenseHead } from './dense-head.js';
 import { HEAD_KINDS } from './head.js';
+import { fitLogisticRegression, fitLogisticRegressionCV, foldedWeights } from './logistic-regression.js';
 import type { Head, HeadKind } from './head.js';
 import { classPrototypes, createKnnHead, createPrototypeHead } from './similarity-heads.js';
 
 export interface TrainHeadOptions {
   /** Head architecture. @default 'linear' */
   kind?: HeadKind;
-  /** Validation features: enables per-epoch validation metrics and early stopping. */
+  /**
+   * Validation features: enables per-epoch validation metrics and early stopping. The 'logistic' head fits on train
+   * and val together, choosing its strength by cross-validation.
+   */
   val?: FeatureSet;
   /** Maximum epochs (linear and mlp). @default 100 */
   epochs?: number;
@@ -22,7 +26,10 @@ export interface TrainHeadOptions {
   batchSize?: number;
   /** Adam step size. @default 0.003 */
   learningRate?: number;
-  /** L2 penalty on dense kernels, on standardised features. @default 0.01 */
+  /**
+   * L2 penalty on dense kernels, on standardised features. For 'logistic', giving it fixes the strength (no
+   * cross-validation). @default 0.01 ('logistic': chosen by cross-validation)
+   */
   weightDecay?: number;
   /** Hidden layer widths of the mlp head. @default [256] */
   hidden?: number[];
@@ -48,9 +55,23 @@ export interface TrainHeadOptions {
 export interface TrainHeadResult {
   head: Head;
   history: EpochRecord[];
+  /** The 'logistic' head: how its strength was chosen, and the held-out predictions that estimate its accuracy. */
+  crossValidation?: HeadCrossValidation;
   /** Why training ended before `epochs`, if it did. */
   stoppedReason?: string;
   durationMs: number;
+}
+
+export interface HeadCrossValidation {
+  /** 0 when the strength was given (weightDecay: fitted on train only) or no class had two rows to hold one out. */
+  folds: number;
+  l2: number;
+  scores: { l2: number; accuracy: number; logLoss: number }[];
+  /** The rows the head was fitted on (train, then val when cross-validating), as one set. */
+  fitted: FeatureSet;
+  /** Per row of `fitted`: the class predicted by the fold fit that held it out (-1 without folds). */
+  heldOutPredictions: Int32Array;
+  converged: boolean;
 }
 
 export const TRAIN_HEAD_DEFAULTS = {
@@ -104,6 +125,39 @@ function checkFeatureSet(set: FeatureSet, what: string, dim?: number): void {
 }
 
 
+/** Train and val rows as one feature set (the val rows after the train rows). */
+function joinSets(train: FeatureSet, val: FeatureSet | undefined): FeatureSet {
+  if (!val || val.labels.length === 0) return train;
+  return {
+    values: Float32Array.from([...train.values, ...val.values]),
+    dim: train.dim,
+    files: [...train.files, ...val.files],
+    labels: Int32Array.from([...train.labels, ...val.labels]),
+    classes: train.classes,
+  };
+}
+
+/**
+ * The linear probe, held by the engine as a dense layer taking raw features: logistic regression on train + val with
+ * its strength chosen by cross-validation; or, with a given strength, on train alone (val stays a held-out set).
+ */
+async function trainLogisticHead(train: FeatureSet, val: FeatureSet | undefined, l2: number | undefined, engine: Engine, seed: number, started: number): Promise<TrainHeadResult> {
+  const fitted = l2 === undefined ? joinSets(train, val) : train;
+  const fit = l2 === undefined ? fitLogisticRegressionCV(fitted, { seed }) : undefined;
+  const model = fit?.model ?? fitLogisticRegression(fitted, { l2: l2 as number });
+  const trainable = await engine.createHead({ inputDim: train.dim, classes: train.classes.length, hidden: [], dropout: 0, l2: 0, seed });
+  trainable.setWeights(foldedWeights(model).map((w) => Float32Array.from(w)));
+  const crossValidation: HeadCrossValidation = {
+    folds: fit?.folds ?? 0,
+    l2: model.l2,
+    scores: fit?.scores ?? [],
+    fitted,
+    heldOutPredictions: fit?.heldOutPredictions ?? new Int32Array(fitted.labels.length).fill(-1),
+    converged: model.converged,
+  };
+  return { head: { ...wrapDenseHead(trainable), kind: 'logistic' }, history: [], crossValidation, durationMs: performance.now() - started };
+}
+
 /** Trains a classifier head on feature vectors: the "new head on a frozen backbone" step of transfer learning. */
 export async function trainHead(train: FeatureSet, options: TrainHeadOptions = {}): Promise<TrainHeadResult> {
   rejectUnknownKeys('trainHead', options, KNOWN_OPTIONS);
@@ -125,6 +179,7 @@ export async function trainHead(train: FeatureSet, options: TrainHeadOptions = {
   }
 
   const engine = o.engine ?? createEngine();
+  if (o.kind === 'logistic') return trainLogisticHead(train, o.val, options.weightDecay, engine, o.seed, started);
   const trainable: TrainableHead = await engine.createHead({
     inputDim: dim,
     classes: numClasses,

@@ -82,10 +82,16 @@ function ratio(x: number): string {
   return x.toFixed(3);
 }
 
+/** " (95% CI 78.7%-97.2%)" when the metrics carry their Wilson interval. */
+function intervalNote(metrics: ClassificationMetrics): string {
+  const ci = (metrics as Partial<ClassificationMetrics>).accuracyInterval;
+  return ci ? ` (95% CI ${percent(ci.low)}-${percent(ci.high)})` : '';
+}
+
 function renderSummary(metrics: ClassificationMetrics, classes: string[]): string {
   const correct = metrics.confusion.reduce((a, row, i) => a + (row[i] ?? 0), 0);
   const cards: [string, string, string][] = [
-    ['Accuracy', percent(metrics.accuracy), `${correct} of ${metrics.n} correct`],
+    ['Accuracy', `${percent(metrics.accuracy)}${intervalNote(metrics)}`, `${correct} of ${metrics.n} correct; the 95% Wilson interval says how far the figure can be trusted`],
     ['Macro-F1', ratio(metrics.macroF1), 'mean F1 over classes present'],
     ['Samples', String(metrics.n), 'evaluated'],
     ['Classes', String(classes.length), ''],

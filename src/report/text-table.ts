@@ -91,11 +91,17 @@ export function formatTable(rows: (string | number)[][], options: FormatTableOpt
  *
  * @throws HeadstartError `HS_INVALID_OPTION` when the metrics do not match `classes`.
  */
+/** "; 95% CI 78.7-97.2%" when the metrics carry their interval (metrics.json written before intervals do not). */
+function intervalText(metrics: ClassificationMetrics): string {
+  const ci = (metrics as Partial<ClassificationMetrics>).accuracyInterval;
+  return ci ? `; 95% CI ${(ci.low * 100).toFixed(1)}-${(ci.high * 100).toFixed(1)}%` : '';
+}
+
 export function formatMetricsSummary(metrics: ClassificationMetrics, classes: string[]): string {
   checkMetrics(metrics, classes);
   const correct = metrics.confusion.reduce((a, row, i) => a + (row[i] ?? 0), 0);
   const headline =
-    `Accuracy ${(metrics.accuracy * 100).toFixed(1)}% (${correct}/${metrics.n})` +
+    `Accuracy ${(metrics.accuracy * 100).toFixed(1)}% (${correct}/${metrics.n}${intervalText(metrics)})` +
     `   Macro-F1 ${metrics.macroF1.toFixed(3)}   Classes ${classes.length}`;
 
   const perClass = formatTable(

@@ -7,3 +7,5 @@ export type { ScoreHScoreOptions } from './h-score.js';
 export { softmaxRows } from './source-probabilities.js';
 export { spearmanCorrelation, kendallTau } from './rank-correlation.js';
 export { symmetricEigen } from './linear-algebra.js';
+export { chooseBackbones } from './choose-backbone.js';
+export type { BackboneCandidate, BackboneChoice } from './choose-backbone.js';

@@ -129,6 +129,8 @@ export async function compareStrategies(options: CompareOptions): Promise<Compar
             return {
               accuracy: probabilityAccuracy(await head.predict(testFeatures.values, testFeatures.labels.length), testFeatures.labels, testFeatures.classes.length),
               trainAccuracy: probabilityAccuracy(await head.predict(trainSet.values, trainSet.labels.length), trainSet.labels, trainSet.classes.length),
+              trainRows: trainSet.labels.length,
+              testRows: testFeatures.labels.length,
             };
           } finally {
             head.dispose();
@@ -141,6 +143,8 @@ export async function compareStrategies(options: CompareOptions): Promise<Compar
             return {
               accuracy: probabilityAccuracy(await model.top.predict(testSet.values, testSet.labels.length), testSet.labels, testSet.classes.length),
               trainAccuracy: probabilityAccuracy(await model.top.predict(trainSet.values, trainSet.labels.length), trainSet.labels, trainSet.classes.length),
+              trainRows: trainSet.labels.length,
+              testRows: testSet.labels.length,
             };
           } finally {
             model.top.dispose();
@@ -150,7 +154,7 @@ export async function compareStrategies(options: CompareOptions): Promise<Compar
         const trainManifest = await writeManifest(path.join(out, 'runs', `k${k}-seed${seed}.jsonl`), items);
         await train({ ...common, data: trainManifest, out: modelDir, backbone: backboneId, strategy: 'finetune', perClass: { train: k }, seed, report: false });
         const score = async (data: string, name: string) => (await evaluateModel({ ...common, model: modelDir, data, reportDir: path.join(modelDir, name) })).metrics.accuracy;
-        return { accuracy: await score(testManifest, 'test'), trainAccuracy: await score(trainManifest, 'train') };
+        return { accuracy: await score(testManifest, 'test'), trainAccuracy: await score(trainManifest, 'train'), trainRows: items.length, testRows: usable(test).length };
       },
     });
     const reportPath = await writeLearningCurveReport(

@@ -8,6 +8,7 @@ import { resolveHome } from './shared-options.js';
 import type { WorkflowOptions } from './shared-options.js';
 import { loadModel, readModelManifest } from './transfer-model.js';
 import type { TransferModel } from './transfer-model.js';
+import type { ImageModelManifest } from './model-manifest.js';
 
 export const EXPORT_FORMATS = ['onnx', 'tfjs'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
@@ -65,6 +66,24 @@ async function exportGraph(model: TransferModel, name: string): Promise<{ onnx: 
 }
 
 /**
+ * A model on concatenated backbones or with test-time augmentation runs two or more backbone passes per image; the
+ * exported graph holds one backbone, so it would compute different features than the head was trained on.
+ */
+function refuseCombinedFeatures(dir: string, manifest: ImageModelManifest): void {
+  const extra = manifest.extraBackbones ?? [];
+  if (extra.length === 0 && !manifest.tta) return;
+  const what = [
+    ...(extra.length > 0 ? [`the concatenated features of ${[manifest.backbone.id, ...extra.map((b) => b.id)].join(' + ')}`] : []),
+    ...(manifest.tta ? [`test-time augmentation '${manifest.tta}'`] : []),
+  ].join(' and ');
+  throw new HeadstartError(
+    'HS_INVALID_OPTION',
+    `${dir} classifies ${what}; export writes one backbone pass per image, so the graph would not match the head. ` +
+      `Use it with 'headstart predict' / 'headstart eval', or retrain with one backbone and no TTA for export (--backbone ${manifest.backbone.id} --tta none).`,
+  );
+}
+
+/**
  * Writes a trained model (backbone cut + head + softmax) for deployment: 'onnx' is one graph that onnxruntime in any
  * language loads, input `pixels`, output `probabilities`, preprocessing and labels in its metadata; 'tfjs' is the
  * same graph rebuilt as a TF.js Layers model (a folder for tf.loadLayersModel, also in a browser), with its
@@ -104,6 +123,7 @@ export async function exportModel(options: ExportModelOptions): Promise<ExportMo
   }
   const model = await loadModel(options.model, { home: resolveHome(options), engine: options.engine, onProgress: options.onProgress });
   try {
+    refuseCombinedFeatures(options.model, model.manifest);
     const name = path.basename(path.resolve(options.model));
     const { onnx, input, output, metadata } = await exportGraph(model, name);
     const labels = model.manifest.labels;

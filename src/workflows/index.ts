@@ -36,3 +36,6 @@ export { compareStrategies, COMPARE_DEFAULTS, COMPARE_STRATEGIES } from './compa
 export type { CompareOptions, CompareResult, CompareStrategy } from './compare.js';
 export { runLearningCurve, learningCurveReport } from './learning-curve.js';
 export type { CurveRun, CurvePoint, LearningCurveOptions, LearningCurveResult } from './learning-curve.js';
+export { KEEP_CHOICES } from './no-transfer-baseline.js';
+export type { KeepChoice } from './no-transfer-baseline.js';
+export type { TransferComparison, ComparedModel, TextFeatureChoiceRecord } from './model-manifest.js';

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { promises as fs } from 'node:fs';
 import { throwIfAborted, writeFileAtomic } from '../core/index.js';
 import type { ProgressCallback } from '../core/index.js';
+import { showsOverfitting } from '../evaluate/index.js';
 import { writeDiagnosticsReport } from '../report/index.js';
 import type { DiagnosticsReportInput, ReportTable } from '../report/index.js';
 
@@ -15,6 +16,9 @@ export interface CurveRun<M extends string = string> {
   accuracy: number;
   /** Accuracy on the run's own training examples, when the run reports it (for the overfitting check). */
   trainAccuracy?: number;
+  /** Rows the run trained and was tested on, when it reports them: the overfitting check needs enough of both. */
+  trainRows?: number;
+  testRows?: number;
   seconds: number;
 }
 
@@ -31,6 +35,9 @@ export interface CurvePoint<M extends string = string> {
   seconds: number;
   /** Mean training accuracy, when the runs report it. */
   trainAccuracy?: number;
+  /** Training and test rows of one run, when the runs report them. */
+  trainRows?: number;
+  testRows?: number;
 }
 
 export interface LearningCurveOptions<M extends string> {
@@ -43,10 +50,13 @@ export interface LearningCurveOptions<M extends string> {
   seeds: number[];
   methods: readonly M[];
   /** Trains and scores one run; resolves to its accuracy on the fixed test set (and, optionally, on its own training examples). */
-  run: (point: { group: string; shots: number; seed: number; method: M }) => Promise<number | { accuracy: number; trainAccuracy: number }>;
+  run: (point: { group: string; shots: number; seed: number; method: M }) => Promise<number | { accuracy: number; trainAccuracy: number; trainRows?: number; testRows?: number }>;
   /** The method every other one is compared with for negative transfer ('scratch'). */
   baseline?: M;
-  /** Training accuracy above test accuracy by more than this flags overfitting in the verdict. @default 0.25 */
+  /**
+   * Training accuracy above test accuracy by more than this flags overfitting in the verdict; runs that report their
+   * row counts are flagged only when the sample sizes can show it (see showsOverfitting). @default 0.25
+   */
   overfitGap?: number;
   signal?: AbortSignal;
   onProgress?: ProgressCallback;
@@ -88,8 +98,8 @@ export async function runLearningCurve<M extends string>(options: LearningCurveO
           throwIfAborted(options.signal);
           const started = performance.now();
           const outcome = await options.run({ group, shots: k, seed, method });
-          const { accuracy, trainAccuracy } = typeof outcome === 'number' ? { accuracy: outcome, trainAccuracy: undefined } : outcome;
-          runs.push({ group, shots: k, seed, method, accuracy, ...(trainAccuracy !== undefined ? { trainAccuracy } : {}), seconds: Math.round((performance.now() - started) / 100) / 10 });
+          const { accuracy, ...reported } = typeof outcome === 'number' ? { accuracy: outcome } : outcome;
+          runs.push({ group, shots: k, seed, method, accuracy, ...reported, seconds: Math.round((performance.now() - started) / 100) / 10 });
           await save();
           const where = group ? `${group}, ` : '';
           options.onProgress?.({ stage: 'done', message: `${where}k=${k} seed ${seed} ${method}: ${pct(accuracy)}` });
@@ -108,6 +118,8 @@ export async function runLearningCurve<M extends string>(options: LearningCurveO
         return {
           group, shots: k, method, mean: mean(acc), min: Math.min(...acc), max: Math.max(...acc), runs: acc.length,
           seconds: mean(point.map((r) => r.seconds)), ...(train.length > 0 ? { trainAccuracy: mean(train) } : {}),
+          ...(point[0]?.trainRows !== undefined ? { trainRows: point[0].trainRows } : {}),
+          ...(point[0]?.testRows !== undefined ? { testRows: point[0].testRows } : {}),
         };
       }),
     ),
@@ -118,7 +130,12 @@ export async function runLearningCurve<M extends string>(options: LearningCurveO
       const best = [...rows].sort((a, b) => b.mean - a.mean)[0] as CurvePoint<M>;
       const base = rows.find((r) => r.method === options.baseline);
       const negative = base ? rows.filter((r) => r !== base && r.max < base.min) : [];
-      const overfit = rows.filter((r) => r.trainAccuracy !== undefined && r.trainAccuracy - r.mean > (options.overfitGap ?? 0.25));
+      const gap = options.overfitGap ?? 0.25;
+      const overfit = rows.filter((r) => {
+        if (r.trainAccuracy === undefined) return false;
+        if (r.trainRows === undefined || r.testRows === undefined) return r.trainAccuracy - r.mean > gap;
+        return showsOverfitting({ accuracy: r.trainAccuracy, n: r.trainRows }, { accuracy: r.mean, n: r.testRows }, gap);
+      });
       return `${group ? `${group}, ` : ''}k=${k}: best ${best.method} (${pct(best.mean)})` +
         (negative.length > 0 ? `; negative transfer: ${negative.map((r) => r.method).join(' and ')} below ${base?.method} on every seed` : '') +
         (overfit.length > 0 ? `; overfitting: ${overfit.map((r) => `${r.method} (train ${pct(r.trainAccuracy ?? 0)} vs test ${pct(r.mean)})`).join(', ')}` : '');

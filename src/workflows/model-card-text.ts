@@ -1,4 +1,5 @@
 import type { ModelCard, TextModelCard } from '../zoo/index.js';
+import type { ClassificationMetrics } from '../evaluate/index.js';
 import type { ModelManifest } from './model-manifest.js';
 
 /**
@@ -17,6 +18,25 @@ export function escapeMarkdown(text: string): string {
 
 const pct = (x: number | undefined) => (x === undefined ? 'n/a' : `${(x * 100).toFixed(1)}%`);
 
+/** "84.4% (95% CI 79.4-88.4%, n=250)"; older manifests' metrics have no interval. */
+function accuracyText(m: ClassificationMetrics | undefined): string {
+  if (!m) return 'n/a';
+  const ci = (m as Partial<ClassificationMetrics>).accuracyInterval;
+  return ci ? `${pct(m.accuracy)} (95% CI ${pct(ci.low)}-${pct(ci.high)}, n=${m.n})` : `${pct(m.accuracy)} (n=${m.n})`;
+}
+
+/** The transfer-versus-baseline lines and, for text, how the features were chosen. */
+function comparisonLines(manifest: ModelManifest): string[] {
+  const t = manifest.transfer;
+  const lines: string[] = [];
+  if (t) {
+    lines.push(`- ${t.summary}`);
+    lines.push(`- Saved: the ${t.kept === 'baseline' ? `no-transfer baseline (${t.baseline.description})` : `transfer model (${t.transfer.description})`}.`);
+  }
+  if (manifest.modality === 'text' && manifest.backboneChoice) lines.push(`- Features: ${manifest.backboneChoice.reason}`);
+  return lines;
+}
+
 /** The backbone section: image backbones with their cut and preprocessing, text backbones with pooling and vocabulary. */
 function backboneLines(manifest: ModelManifest, backbone: ModelCard | TextModelCard): string[] {
   const common = [`- Weights: ${backbone.weightsSource} (sha256 ${manifest.backbone.weightsSha256.slice(0, 16)}…)`, `- Trained on: ${backbone.trainedOn}`];
@@ -31,8 +51,17 @@ function backboneLines(manifest: ModelManifest, backbone: ModelCard | TextModelC
     ];
   }
   if (manifest.modality === 'text' || backbone.modality === 'text') throw new Error(`model card of a ${manifest.modality} model given a ${backbone.modality} backbone card`);
+  const choice = manifest.backboneChoice;
   return [
     `- ${backbone.name} (\`${backbone.id}\`), cut at \`${manifest.backbone.cut}\`, ${manifest.backbone.pooling} pooling`,
+    ...(manifest.extraBackbones ?? []).map((b) => `- Concatenated with \`${b.id}\` (cut at \`${b.cut}\`); each backbone's features are L2-normalised first`),
+    ...(manifest.tta ? [`- Test-time augmentation: ${manifest.tta} (features of each image and its mirror, averaged)`] : []),
+    ...(choice
+      ? [
+          `- Chosen automatically (\`--backbone auto\`): ${choice.reason}. LogME on the training images: ` +
+            choice.ranking.map((r) => `${r.backbone} ${r.logme.toFixed(3)}`).join(', '),
+        ]
+      : []),
     ...common,
     `- Pretrained layers: ${backbone.pretrainedLayers}`,
     `- Licence: ${backbone.licence}`,
@@ -57,9 +86,12 @@ export function renderModelCardText(manifest: ModelManifest, backbone: ModelCard
     `- ${text ? 'Sentences' : 'Images'} per class: ${Object.entries(t.perClass).map(([k, v]) => `${escapeMarkdown(k)} ${v}`).join(', ')}`,
     '',
     '## Results',
-    `- Validation accuracy: ${pct(manifest.metrics.val?.accuracy)}, macro-F1: ${pct(manifest.metrics.val?.macroF1)}`,
-    `- Test accuracy: ${pct(manifest.metrics.test?.accuracy)}, macro-F1: ${pct(manifest.metrics.test?.macroF1)}`,
-    `- Head trained for ${t.history.length} epochs${t.stoppedReason ? ` (stopped early: ${t.stoppedReason})` : ''}; seed ${t.seed}.`,
+    `- Validation accuracy: ${accuracyText(manifest.metrics.val)}, macro-F1: ${pct(manifest.metrics.val?.macroF1)}`,
+    `- Test accuracy: ${accuracyText(manifest.metrics.test)}, macro-F1: ${pct(manifest.metrics.test?.macroF1)}`,
+    ...comparisonLines(manifest),
+    t.crossValidation
+      ? `- Head: logistic regression, L2 ${t.crossValidation.l2}${t.crossValidation.folds > 0 ? ` chosen by ${t.crossValidation.folds}-fold cross-validation on train + validation (the validation figures are out-of-fold estimates)` : ' as given'}; seed ${t.seed}.`
+      : `- Head trained for ${t.history.length} epochs${t.stoppedReason ? ` (stopped early: ${t.stoppedReason})` : ''}; seed ${t.seed}.`,
     '',
     '## Backbone (frozen)',
     ...backboneLines(manifest, backbone),

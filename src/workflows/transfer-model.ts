@@ -1,15 +1,18 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { HeadstartError } from '../core/index.js';
+import { HeadstartError, sha256 } from '../core/index.js';
+import { TF_IDF_BACKBONE_ID, hybridTextBackbone, tfIdfTextBackbone } from '../baselines/index.js';
+import { TfIdf } from '../data/index.js';
 import type { ProgressCallback } from '../core/index.js';
 import type { Engine } from '../engines/index.js';
 import { loadHead } from '../heads/index.js';
 import type { Head } from '../heads/index.js';
 import { hasTop, loadTopHead } from '../finetune/index.js';
-import { defaultHome, installBackbone, listTextBackbones, loadBackbone, loadTextBackbone, readBackboneFolder, resolveInside } from '../zoo/index.js';
+import { combineBackbones, defaultHome, installBackbone, listTextBackbones, loadBackbone, loadTextBackbone, readBackboneFolder, resolveInside } from '../zoo/index.js';
+import type { InputSpec } from '../data/index.js';
 import type { Backbone, TextBackbone } from '../zoo/index.js';
 import { parseModelManifest } from './model-manifest.js';
-import type { ImageModelManifest, ModelManifest, TextModelManifest } from './model-manifest.js';
+import type { ImageBackboneRef, ImageModelManifest, ModelManifest, TextModelManifest } from './model-manifest.js';
 
 export const MANIFEST_FILE = 'headstart.json';
 
@@ -83,19 +86,36 @@ function checkHeadClasses(head: Head, manifest: ModelManifest, dir: string): voi
   );
 }
 
+async function loadBackboneRef(dir: string, ref: ImageBackboneRef, input: InputSpec | undefined, options: LoadModelOptions): Promise<Backbone> {
+  const installed =
+    ref.location === 'included'
+      ? await readBackboneFolder(await modelPart(dir, 'backbone'))
+      : await installBackbone(ref.id, { home: options.home ?? defaultHome(), onProgress: options.onProgress });
+  if (installed.weightsSha256 !== ref.weightsSha256) throw backboneMismatch(ref.id, dir, installed.weightsSha256, ref.weightsSha256);
+  return loadBackbone(installed, { cut: ref.cut, pooling: ref.pooling, ...(input ? { input } : {}), engine: options.engine });
+}
+
+/** The model's backbone; with extra backbones or test-time augmentation, the combination `train` featurised with. */
+async function loadModelBackbone(dir: string, manifest: ImageModelManifest, options: LoadModelOptions): Promise<Backbone> {
+  const main = await loadBackboneRef(dir, manifest.backbone, manifest.input, options);
+  if (!manifest.extraBackbones?.length && !manifest.tta) return main;
+  const parts = [main];
+  try {
+    for (const ref of manifest.extraBackbones ?? []) parts.push(await loadBackboneRef(dir, ref, undefined, options));
+    return combineBackbones(parts, { tta: manifest.tta ?? 'none' });
+  } catch (err) {
+    for (const part of parts) part.dispose();
+    throw err;
+  }
+}
+
 /** Loads an image model directory written by `train`. Its backbone comes from the zoo, or from the copy inside the directory. */
 export async function loadModel(dir: string, options: LoadModelOptions = {}): Promise<TransferModel> {
   const manifest = await readModelManifest(dir);
   if (manifest.modality === 'text') {
     throw new HeadstartError('HS_INVALID_OPTION', `${dir} is a text model: load it with loadTextModel (predict and evaluateModel take either kind).`);
   }
-  const ref = manifest.backbone;
-  const installed =
-    ref.location === 'included'
-      ? await readBackboneFolder(await modelPart(dir, 'backbone'))
-      : await installBackbone(ref.id, { home: options.home ?? defaultHome(), onProgress: options.onProgress });
-  if (installed.weightsSha256 !== ref.weightsSha256) throw backboneMismatch(ref.id, dir, installed.weightsSha256, ref.weightsSha256);
-  const backbone = await loadBackbone(installed, { cut: ref.cut, pooling: ref.pooling, input: manifest.input, engine: options.engine });
+  const backbone = await loadModelBackbone(dir, manifest, options);
   try {
     // A fine-tuned model's head folder also holds its top blocks, which run between the trunk and the dense head.
     const headDir = await modelPart(dir, 'head');
@@ -118,11 +138,21 @@ export async function loadModel(dir: string, options: LoadModelOptions = {}): Pr
   }
 }
 
-/** Loads a text model directory written by `train`: its text backbone from the zoo (or the copy inside it) and its head. */
-export async function loadTextModel(dir: string, options: LoadModelOptions = {}): Promise<TextTransferModel> {
-  const manifest = await readModelManifest(dir);
-  if (manifest.modality !== 'text') throw new HeadstartError('HS_INVALID_OPTION', `${dir} is an image model: load it with loadModel.`);
+/** A text model's tf-idf vectoriser (tf-idf and hybrid models), checked against the hash its manifest recorded. */
+async function readTfIdf(dir: string, ref: NonNullable<TextModelManifest['tfidf']>): Promise<TfIdf> {
+  const file = path.join(dir, ref.file);
+  const json = await fs.readFile(file, 'utf8').catch((err: unknown) => {
+    throw new HeadstartError('HS_MODEL_INVALID', `Cannot read ${file}, the tf-idf vectoriser this model was trained with: ${(err as Error).message}. Train the model again.`, { cause: err });
+  });
+  if (sha256(json) !== ref.sha256) throw new HeadstartError('HS_MODEL_INVALID', `${file} is not the tf-idf vectoriser ${dir} was trained with (its sha256 differs). Train the model again.`);
+  return TfIdf.fromJSON(JSON.parse(json), file);
+}
+
+/** The text model's input side: a text backbone, tf-idf features alone, or the backbone's sentence vector followed by tf-idf. */
+async function loadTextModelBackbone(dir: string, manifest: TextModelManifest, options: LoadModelOptions): Promise<TextBackbone> {
   const ref = manifest.backbone;
+  const tfidf = manifest.tfidf ? await readTfIdf(dir, manifest.tfidf) : undefined;
+  if (tfidf && ref.id === TF_IDF_BACKBONE_ID) return tfIdfTextBackbone(tfidf);
   const home = options.home ?? defaultHome();
   // A zoo id must name a zoo entry: loadTextBackbone also takes folders, which a manifest may not point to.
   if (ref.location === 'zoo' && !(await listTextBackbones({ home })).some((c) => c.id === ref.id)) {
@@ -133,8 +163,19 @@ export async function loadTextModel(dir: string, options: LoadModelOptions = {})
     home,
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
   });
+  if (backbone.weightsSha256 !== ref.weightsSha256) {
+    await backbone.dispose();
+    throw backboneMismatch(ref.id, dir, backbone.weightsSha256, ref.weightsSha256);
+  }
+  return tfidf ? hybridTextBackbone(backbone, tfidf) : backbone;
+}
+
+/** Loads a text model directory written by `train`: its text backbone from the zoo (or the copy inside it) and its head. */
+export async function loadTextModel(dir: string, options: LoadModelOptions = {}): Promise<TextTransferModel> {
+  const manifest = await readModelManifest(dir);
+  if (manifest.modality !== 'text') throw new HeadstartError('HS_INVALID_OPTION', `${dir} is an image model: load it with loadModel.`);
+  const backbone = await loadTextModelBackbone(dir, manifest, options);
   try {
-    if (backbone.weightsSha256 !== ref.weightsSha256) throw backboneMismatch(ref.id, dir, backbone.weightsSha256, ref.weightsSha256);
     const head = await loadHead(await modelPart(dir, 'head'), options.engine ? { engine: options.engine } : {});
     checkHeadClasses(head, manifest, dir);
     return {

@@ -4,6 +4,8 @@ export { BACKBONE_ID_PATTERN, resolveInside, listBackbones, getModelCard, instal
 export type { InstalledBackbone, RegisterBackboneOptions, RegisterFormat } from './registry.js';
 export { loadBackbone } from './backbone.js';
 export type { Backbone, LoadBackboneOptions } from './backbone.js';
+export { combineBackbones, joinFeatureRows, TEST_TIME_AUGMENTATIONS } from './combined-backbone.js';
+export type { CombineBackbonesOptions, TestTimeAugmentation } from './combined-backbone.js';
 export { extractFeatures } from './extract-features.js';
 export type { ExtractFeaturesOptions, ExtractFeaturesResult } from './extract-features.js';
 export { backboneAsOnnx } from './onnx-copy.js';

@@ -66,8 +66,9 @@ describe('command help', () => {
   it('shows the API defaults of train', async () => {
     const r = await run('train', '--help');
     expect(r.stdout).toMatch(new RegExp(`--epochs N\\s+.*\\(default: ${TRAIN_HEAD_DEFAULTS.epochs}\\)`));
-    expect(r.stdout).toMatch(/--head linear\|mlp\|knn\|prototype/);
-    expect(r.stdout).toContain('(default: mobilenet-v1-imagenet)');
+    expect(r.stdout).toMatch(/--head linear\|logistic\|mlp\|knn\|prototype/);
+    expect(r.stdout).toContain('(default: auto)');
+    expect(r.stdout).toMatch(/default: logistic \(images\),\s+linear \(text\)/);
   });
 
   it('wins over other arguments, even wrong ones', async () => {

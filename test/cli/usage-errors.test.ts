@@ -44,7 +44,7 @@ describe('usage errors exit 2 with nothing on stdout', () => {
     [['--epochs', 'abc'], ['--epochs', "'abc'", 'integer']],
     [['--epochs', '0'], ['--epochs', '>= 1']],
     [['--learning-rate', '-1'], ['--learning-rate', "'-1'"]],
-    [['--head', 'forest'], ["'linear', 'mlp', 'knn', 'prototype'", "'forest'"]],
+    [['--head', 'forest'], ["'linear', 'logistic', 'mlp', 'knn', 'prototype'", "'forest'"]],
     [['--pooling', 'mean'], ["'avg', 'max', 'flatten'", "'mean'"]],
     [['--hidden', '256,x'], ['--hidden', "'256,x'"]],
     [['--split-val', '1.5'], ['--split-val', "'1.5'"]],

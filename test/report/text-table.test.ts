@@ -53,7 +53,7 @@ describe('formatMetricsSummary', () => {
     const classes = ['cat', 'dog', 'bird'];
     const m = computeMetrics([0, 0, 0, 0, 1, 1, 1, 2, 2, 2], [0, 0, 1, 2, 1, 1, 0, 2, 2, 1], classes);
     const out = formatMetricsSummary(m, classes);
-    expect(out).toContain('Accuracy 60.0% (6/10)   Macro-F1 0.603   Classes 3');
+    expect(out).toContain('Accuracy 60.0% (6/10; 95% CI 31.3-83.2%)   Macro-F1 0.603   Classes 3');
     expect(out).toContain(
       [
         'class  precision  recall     f1  support',

@@ -27,7 +27,7 @@ describe('corrupt and mislabelled input', () => {
   });
 
   it('reports a truncated JPEG and a text file named .jpg with their paths, and trains on the rest', async () => {
-    const result = await train({ data, out: path.join(dir, 'model'), split: { val: 0.25, test: 0.25 }, home, epochs: 5 });
+    const result = await train({ data, out: path.join(dir, 'model'), backbone: 'mobilenet-v1-imagenet', split: { val: 0.25, test: 0.25 }, home, epochs: 5 });
     const skipped = result.skipped.map((s) => s.file);
     expect(skipped).toEqual(expect.arrayContaining([path.join(data, 'daisy', 'zz-truncated.jpg'), path.join(data, 'roses', 'zz-notes.jpg')]));
     expect(skipped).toHaveLength(2);
@@ -38,7 +38,7 @@ describe('corrupt and mislabelled input', () => {
   });
 
   it("refuses the run with onBadFile 'error', naming the file", async () => {
-    const err = await train({ data, out: path.join(dir, 'strict'), split: { val: 0.25, test: 0.25 }, home, onBadFile: 'error', epochs: 5 }).catch((e: unknown) => e);
+    const err = await train({ data, out: path.join(dir, 'strict'), backbone: 'mobilenet-v1-imagenet', split: { val: 0.25, test: 0.25 }, home, onBadFile: 'error', epochs: 5 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(HeadstartError);
     expect((err as HeadstartError).code).toBe('HS_IMAGE_UNREADABLE');
     expect((err as HeadstartError).message).toMatch(/zz-(truncated|notes)\.jpg/);

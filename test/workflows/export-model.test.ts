@@ -22,7 +22,8 @@ describe('exportModel to ONNX', () => {
   });
 
   const cases = [
-    { name: 'linear head on the default (TFLite) backbone', backbone: undefined, head: 'linear' as const },
+    { name: 'linear head on the TFLite backbone', backbone: 'mobilenet-v1-imagenet', head: 'linear' as const },
+    { name: 'logistic head (the linear probe) on the TFLite backbone', backbone: 'mobilenet-v1-imagenet', head: 'logistic' as const },
     { name: 'mlp head on the Keras mobilenet-v2', backbone: 'mobilenet-v2', head: 'mlp' as const },
     { name: 'prototype head on the Keras mobilenet-v2', backbone: 'mobilenet-v2', head: 'prototype' as const },
   ];
@@ -54,7 +55,7 @@ describe('exportModel to ONNX', () => {
 
   it('refuses a knn head, saying which heads export', async () => {
     const modelDir = path.join(work, 'knn');
-    await train({ data: FLOWERS_MINI, out: modelDir, home, head: 'knn', perClass: { train: 10, test: 4 } });
+    await train({ data: FLOWERS_MINI, out: modelDir, home, backbone: 'mobilenet-v1-imagenet', head: 'knn', perClass: { train: 10, test: 4 } });
     const err = await exportModel({ model: modelDir, out: path.join(work, 'knn.onnx'), home }).catch((e: unknown) => e);
     expect((err as HeadstartError).code).toBe('HS_INVALID_OPTION');
     expect((err as HeadstartError).message).toMatch(/linear, mlp or prototype/);

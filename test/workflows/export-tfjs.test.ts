@@ -14,9 +14,9 @@ describe('exportModel to a TF.js Layers folder', () => {
   afterAll(async () => fs.rm(await work, { recursive: true, force: true }));
 
   const cases: { name: string; backbone?: string; head: HeadKind }[] = [
-    { name: 'linear head on the default (TFLite) backbone', head: 'linear' },
-    { name: 'mlp head on the default backbone', head: 'mlp' },
-    { name: 'prototype head on the default backbone', head: 'prototype' },
+    { name: 'linear head on the TFLite backbone', backbone: 'mobilenet-v1-imagenet', head: 'linear' },
+    { name: 'mlp head on the TFLite backbone', backbone: 'mobilenet-v1-imagenet', head: 'mlp' },
+    { name: 'prototype head on the TFLite backbone', backbone: 'mobilenet-v1-imagenet', head: 'prototype' },
     { name: 'mlp head on the Keras mobilenet-v2', backbone: 'mobilenet-v2', head: 'mlp' },
   ];
   it.each(cases)('$name: tfjs gives the probabilities of predict()', async ({ backbone, head }) => {

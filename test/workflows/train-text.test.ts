@@ -34,14 +34,16 @@ beforeAll(async () => {
   // Other column names, and TSV: eval reads them with textColumn/labelColumn.
   evalFile = path.join(work, 'held-out.tsv');
   await fs.writeFile(evalFile, ['sentence\tsentiment', ...heldOut.map((i) => `${i.text.replace(/\t/g, ' ')}\t${i.label}`)].join('\n') + '\n');
-  run = await train({ data: trainFile, out: path.join(work, 'model'), home });
+  // The word-vector model itself (named, and kept even where tf-idf scores higher on validation); train's own choice
+  // among text features is tested in train-baseline.test.ts.
+  run = await train({ data: trainFile, out: path.join(work, 'model'), home, backbone: 'glove-wink-100d', keep: 'transfer' });
 });
 afterAll(async () => {
   await fs.rm(work, { recursive: true, force: true });
 });
 
 describe('train on a text dataset', () => {
-  it('recognises the JSONL as text and uses the default text backbone', async () => {
+  it('recognises the JSONL as text and uses the word-vector backbone', async () => {
     expect(run.manifest.modality).toBe('text');
     if (run.manifest.modality !== 'text') return;
     expect(run.manifest.backbone).toMatchObject({ id: 'glove-wink-100d', pooling: 'mean', location: 'zoo' });
@@ -122,7 +124,7 @@ describe('train on a text dataset', () => {
 describe('in-domain product reviews', () => {
   it('reaches at least 0.75 on amazon with word vectors and a softmax head (75/25 split; bag-of-words LR is reported at about 0.80)', async () => {
     // Measured on split seeds 1-3: 0.82, 0.86, 0.80 on 250 test sentences.
-    const result = await train({ data: path.join(SENTIMENT, 'amazon_cells_labelled.txt'), out: path.join(work, 'amazon-in-domain'), home, split: { val: 0.1, test: 0.25 }, seed: 1, report: false });
+    const result = await train({ data: path.join(SENTIMENT, 'amazon_cells_labelled.txt'), out: path.join(work, 'amazon-in-domain'), home, backbone: 'glove-wink-100d', keep: 'transfer', split: { val: 0.1, test: 0.25 }, seed: 1, report: false });
     expect(result.metrics.test?.n).toBe(250);
     expect(result.metrics.test?.accuracy).toBeGreaterThanOrEqual(0.75);
   });

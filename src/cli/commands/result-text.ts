@@ -36,7 +36,9 @@ export function trainingReportPath(modelDir: string): string | undefined {
 /** The backbone of a trained model in one phrase: an image backbone's cut and pooling, a text backbone's pooling. */
 export function backboneText(manifest: ModelManifest): string {
   const b = manifest.backbone;
-  return manifest.modality === 'text' ? `${b.id} (${b.pooling} pooling)` : `${b.id}, cut at ${manifest.backbone.cut} (${b.pooling} pooling)`;
+  if (manifest.modality === 'text') return `${b.id} (${b.pooling} pooling)`;
+  const extra = (manifest.extraBackbones ?? []).map((e) => ` + ${e.id} (${e.cut}), each L2-normalised`).join('');
+  return `${b.id}, cut at ${manifest.backbone.cut} (${b.pooling} pooling)${extra}${manifest.tta ? `, ${manifest.tta} TTA` : ''}`;
 }
 
 /** Where a diagnostics run wrote its report and results, as the closing lines of its summary (none when it wrote none). */

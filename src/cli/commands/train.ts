@@ -1,4 +1,4 @@
-import { BATCH_NORM_MODES, FINE_TUNE_DEFAULTS, FINE_TUNE_SCHEDULES, formatMetricsSummary, HEAD_KINDS, POOLINGS, TEXT_POOLINGS, train, TRAIN_DEFAULTS, TRAIN_HEAD_DEFAULTS, TRAIN_STRATEGIES } from '../../index.js';
+import { TEST_TIME_AUGMENTATIONS, BATCH_NORM_MODES, FINE_TUNE_DEFAULTS, FINE_TUNE_SCHEDULES, formatMetricsSummary, HEAD_KINDS, KEEP_CHOICES, POOLINGS, TEXT_POOLINGS, train, TRAIN_DEFAULTS, TRAIN_HEAD_DEFAULTS, TRAIN_STRATEGIES } from '../../index.js';
 import type { TrainOptions, TrainResult } from '../../index.js';
 import { defineCommand } from '../command-spec.js';
 import type { FlagSpec } from '../command-spec.js';
@@ -111,17 +111,23 @@ function describeTraining(result: TrainResult): string {
       `Features: ${result.extraction.extracted} extracted, ${result.extraction.cached} from the cache (${(result.extraction.durationMs / 1000).toFixed(1)} s).`,
   ];
   if (manifest.training.stoppedReason) lines.push(`Stopped early: ${manifest.training.stoppedReason}`);
+  const cv = manifest.training.crossValidation;
+  if (cv) lines.push(cv.folds > 0 ? `L2 strength ${cv.l2}, chosen by ${cv.folds}-fold cross-validation on train + val.` : `L2 strength ${cv.l2} (as given; fitted on train).`);
+  if (manifest.modality !== 'text' && manifest.backboneChoice) lines.push(`Backbone chosen by LogME: ${manifest.backboneChoice.chosen.join(' + ')}, because ${manifest.backboneChoice.reason}.`);
   return lines.join('\n');
 }
 
 function trainSummary(result: TrainResult): string {
   const { metrics, manifest } = result;
-  const shown = metrics.test ? { name: 'Test split', m: metrics.test } : metrics.val ? { name: 'Validation', m: metrics.val } : undefined;
+  const crossValidated = (manifest.training.crossValidation?.folds ?? 0) > 0;
+  const valName = crossValidated ? 'Cross-validation estimate (out-of-fold, train + val)' : 'Validation';
+  const shown = metrics.test ? { name: 'Test split', m: metrics.test } : metrics.val ? { name: valName, m: metrics.val } : undefined;
   const out = [describeTraining(result), ''];
   const unit = manifest.modality === 'text' ? 'sentences' : 'images';
   if (shown) out.push(`${shown.name} (${shown.m.n} ${unit})`, formatMetricsSummary(shown.m, manifest.labels), '');
   else out.push(`No validation or test ${unit}, so no metrics: pass --val DIR, or let train split --data.`, '');
-  if (metrics.test && metrics.val) out.push(`Validation accuracy ${percent(metrics.val.accuracy)} (${metrics.val.n} ${unit}).`);
+  if (metrics.test && metrics.val) out.push(`${crossValidated ? 'Cross-validated accuracy (out-of-fold)' : 'Validation accuracy'} ${percent(metrics.val.accuracy)} (${metrics.val.n} ${unit}).`);
+  if (result.transfer) out.push(result.transfer.summary, '');
   const report = trainingReportPath(result.modelDir);
   out.push(...warningLines(result.warnings, result.skipped, report ? 'report.html' : 'the --json output'));
   out.push(`Model   ${result.modelDir}`);
@@ -154,16 +160,37 @@ export const trainCommand = defineCommand({
     'text-column': { kind: 'string', placeholder: 'NAME', default: 'text', description: 'Text datasets: the column (CSV, TSV) or key (JSONL) holding the text.', group: 'Data' },
     'label-column': { kind: 'string', placeholder: 'NAME', default: 'label', description: 'Text datasets: the column or key holding the label.', group: 'Data' },
     ...DATA_POLICY_FLAGS,
-    backbone: { ...BACKBONE_FLAG, description: `${BACKBONE_FLAG.description.replace(/\.$/, '')}; for text data a text backbone id or folder (default ${TRAIN_DEFAULTS.textBackbone}).` },
+    backbone: {
+      ...BACKBONE_FLAG,
+      default: TRAIN_DEFAULTS.imageBackbone,
+      description:
+        "Zoo id of the pretrained backbone ('headstart zoo list'), or 'auto': every image backbone in the zoo is scored on the training images by LogME and the best " +
+        `(or the top two's concatenation, when it scores higher) is used; for text data a text backbone id or folder (default ${TRAIN_DEFAULTS.textBackbone}).`,
+    },
+    'backbone-candidates': { kind: 'string', placeholder: 'ID,ID', default: 'every image backbone in the zoo', description: "With --backbone auto: the zoo ids to choose from, comma-separated.", group: 'Backbone' },
+    tta: { kind: 'choice', choices: TEST_TIME_AUGMENTATIONS, default: `${TRAIN_DEFAULTS.tta} with --backbone auto, else none`, description: "Test-time augmentation of image features: 'flip' averages each image's and its mirror's features (in training, eval and predict; export refuses it).", group: 'Backbone' },
     ...CUT_FLAGS,
     pooling: {
       ...CUT_FLAGS.pooling,
       choices: [...POOLINGS, ...TEXT_POOLINGS],
       description: "How the feature map becomes a vector (images: avg, max, flatten; text: mean or sif over the word vectors).",
     },
-    head: { kind: 'choice', choices: HEAD_KINDS, default: TRAIN_HEAD_DEFAULTS.kind, description: 'Head architecture.', group: 'Head' },
+    head: {
+      kind: 'choice',
+      choices: HEAD_KINDS,
+      default: `${TRAIN_DEFAULTS.head} (images), ${TRAIN_DEFAULTS.textHead} (text)`,
+      description: "Head architecture. 'logistic': logistic regression fitted to convergence on train + validation, its L2 strength chosen by 5-fold cross-validation (validation figures are then out-of-fold estimates); 'linear': the same layer trained by Adam with early stopping on the validation part.",
+      group: 'Head',
+    },
     ...HEAD_FLAGS,
     ...FINE_TUNE_FLAGS,
+    keep: {
+      kind: 'choice',
+      choices: KEEP_CHOICES,
+      default: TRAIN_DEFAULTS.keep,
+      description: "When the no-transfer baseline (text: tf-idf logistic regression) beats the transfer model on validation: 'best' saves the baseline, 'transfer' the transfer model.",
+      group: 'Output',
+    },
     'no-report': { kind: 'boolean', description: 'Do not write report.html and metrics.json into the model directory.', group: 'Output' },
   },
   env: envHelp(),
@@ -185,12 +212,15 @@ export const trainCommand = defineCommand({
     if (flags.force) options.force = true;
     if (flags.val !== undefined) options.val = flags.val;
     if (flags.backbone !== undefined) options.backbone = flags.backbone;
+    if (flags.backboneCandidates !== undefined) options.backboneCandidates = flags.backboneCandidates.split(',').map((id) => id.trim()).filter(Boolean);
+    if (flags.tta !== undefined) options.tta = flags.tta;
     if (flags.cut !== undefined) options.cut = flags.cut;
     if (flags.pooling !== undefined) options.pooling = flags.pooling;
     if (flags.textColumn !== undefined) options.textColumn = flags.textColumn;
     if (flags.labelColumn !== undefined) options.labelColumn = flags.labelColumn;
     if (flags.head !== undefined) options.head = flags.head;
     if (flags.noReport) options.report = false;
+    if (flags.keep !== undefined) options.keep = flags.keep;
     for (const name of HEAD_OPTION_NAMES) {
       const value = flags[name];
       if (value !== undefined) Object.assign(options, { [name]: value });

@@ -14,3 +14,5 @@ export type { FitBagOfWordsOptions } from './bag-of-words.js';
 export { TokenIds, PAD_TOKEN, UNKNOWN_TOKEN } from './token-ids.js';
 export type { FitTokenIdsOptions, TokenIdsJson } from './token-ids.js';
 export type { FitVocabularyOptions } from './vocabulary.js';
+export { TfIdf, TF_IDF_DEFAULTS } from './tf-idf.js';
+export type { FitTfIdfOptions, TfIdfJson } from './tf-idf.js';

@@ -21,15 +21,25 @@ export function fitVocabulary(caller: string, texts: readonly string[], options:
   for (const [name, v] of [['minCount', minCount], ['maxWords', maxWords]] as const) {
     if (!Number.isInteger(v) || v < 1) throw invalidOption(`Expected ${name} to be a positive integer. Received: ${String(v)}.`);
   }
-  const documents = new Map<string, number>();
-  for (const t of texts) for (const w of new Set(tokenizeWords(t))) documents.set(w, (documents.get(w) ?? 0) + 1);
-  const words = [...documents]
-    .filter(([, n]) => n >= minCount)
-    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
-    .slice(0, maxWords)
-    .map(([w]) => w);
+  const words = mostFrequentTerms(countDocuments(texts, tokenizeWords), minCount, maxWords);
   if (words.length === 0) throw invalidOption(`No word occurs in at least ${minCount} of the ${texts.length} training texts: lower minCount or pass more texts.`);
   return words;
+}
+
+/** In how many of `texts` each term (as `terms` splits a text, raw or tokenized) occurs. */
+export function countDocuments<T>(texts: readonly T[], terms: (text: T) => string[]): Map<string, number> {
+  const documents = new Map<string, number>();
+  for (const t of texts) for (const w of new Set(terms(t))) documents.set(w, (documents.get(w) ?? 0) + 1);
+  return documents;
+}
+
+/** Terms occurring in at least `minCount` texts, the `max` most frequent, ties alphabetical. */
+export function mostFrequentTerms(documents: Map<string, number>, minCount: number, max: number): string[] {
+  return [...documents]
+    .filter(([, n]) => n >= minCount)
+    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
+    .slice(0, max)
+    .map(([w]) => w);
 }
 
 /** Labelled texts as a FeatureSet: `encode` turns the texts into rows `dim` wide; `files` are the row ids given. */

@@ -1,5 +1,8 @@
-/** How word or token vectors become one sentence vector; 'network': a text source model's own (max-pooled convolutions). */
-export type TextPooling = 'mean' | 'sif' | 'network';
+/**
+ * How word or token vectors become one sentence vector; 'network': a text source model's own (max-pooled convolutions);
+ * 'tf-idf': weighted n-gram counts (the no-transfer baseline's featuriser, never a backbone option).
+ */
+export type TextPooling = 'mean' | 'sif' | 'network' | 'tf-idf';
 export const TEXT_POOLINGS: readonly TextPooling[] = ['mean', 'sif', 'network'];
 
 /** A text backbone's card: what it is, where its weights came from, and how it turns text into one vector. */
@@ -11,7 +14,7 @@ export interface TextModelCard {
    * 'word-vectors': a table of word vectors, pooled; 'sentence-encoder': a transformer run in onnxruntime;
    * 'source-model': a text network headstart trained (`pretrain`), read up to its pooled features.
    */
-  kind: 'word-vectors' | 'sentence-encoder' | 'source-model';
+  kind: 'word-vectors' | 'sentence-encoder' | 'source-model' | 'tf-idf';
   /** Length of a sentence vector. */
   embeddingSize: number;
   defaultPooling: TextPooling;
