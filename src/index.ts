@@ -98,3 +98,7 @@ export type { ReportInput } from './report/index.js';
 // Errors and progress
 export { HeadstartError } from './core/index.js';
 export type { ErrorCode, ProgressEvent, ProgressCallback } from './core/index.js';
+
+// Continual learning: grow a model by new examples and new classes on frozen features (learners, then the one-call update)
+export { createLearner, loadLearner, solveLda, herdingSelection, CONTINUAL_STRATEGIES, CONTINUAL_DEFAULTS } from './continual/index.js';
+export type { ContinualStrategy, ContinualOptions, ContinualLearner, LearnContext, LearnerMemory, SldaState, LdaSolution } from './continual/index.js';

@@ -5,5 +5,6 @@ export type { TrainHeadOptions, TrainHeadResult } from './train-head.js';
 export { loadHead } from './load-head.js';
 export { earlyStopping } from './callbacks.js';
 export type { Callback, EpochRecord, TrainContext, EarlyStoppingOptions, EarlyStoppingState } from './callbacks.js';
-export { featureStats, standardize } from './dense-head.js';
+export { featureStats, standardize, createLinearHead } from './dense-head.js';
+export { createPrototypeHead } from './similarity-heads.js';
 export { probabilityAccuracy } from './accuracy.js';
