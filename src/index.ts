@@ -102,3 +102,5 @@ export type { ErrorCode, ProgressEvent, ProgressCallback } from './core/index.js
 // Continual learning: grow a model by new examples and new classes on frozen features (learners, then the one-call update)
 export { createLearner, loadLearner, solveLda, herdingSelection, CONTINUAL_STRATEGIES, CONTINUAL_DEFAULTS } from './continual/index.js';
 export type { ContinualStrategy, ContinualOptions, ContinualLearner, LearnContext, LearnerMemory, SldaState, LdaSolution } from './continual/index.js';
+export { updateModel } from './workflows/index.js';
+export type { UpdateModelOptions, UpdateModelResult, ModelVersion } from './workflows/index.js';

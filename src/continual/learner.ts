@@ -67,6 +67,7 @@ export interface LearnerMemory {
 export interface ContinualLearner {
   readonly strategy: ContinualStrategy;
   readonly dim: number;
+  readonly options: Required<ContinualOptions>;
   /** Every class seen so far, in head order (new classes are appended). */
   readonly classes: readonly string[];
   /** Adds the rows of `set` (known classes, new ones, or both) and returns a head over all classes seen so far. */

@@ -28,6 +28,7 @@ export function createNcmLearner(dim: number, options: Required<ContinualOptions
   return {
     strategy: 'ncm',
     dim,
+    options,
     classes,
     async learn(set: FeatureSet): Promise<Head> {
       const labels = mapToKnownClasses(classes, set);

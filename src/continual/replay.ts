@@ -70,6 +70,7 @@ export function createRetrainLearner(strategy: Extract<ContinualStrategy, 'repla
   return {
     strategy,
     dim,
+    options,
     classes,
     async learn(set: FeatureSet, context: LearnContext = {}): Promise<Head> {
       const fresh: FeatureBuffer = { values: set.values, labels: mapToKnownClasses(classes, set) };

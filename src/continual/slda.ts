@@ -90,6 +90,7 @@ export function createSldaLearner(dim: number, options: Required<ContinualOption
   return {
     strategy: 'slda',
     dim,
+    options,
     classes: state.classes,
     async learn(set: FeatureSet, context: LearnContext = {}): Promise<Head> {
       const labels = mapToKnownClasses(state.classes, set);

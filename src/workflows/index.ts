@@ -36,3 +36,6 @@ export { compareStrategies, COMPARE_DEFAULTS, COMPARE_STRATEGIES } from './compa
 export type { CompareOptions, CompareResult, CompareStrategy } from './compare.js';
 export { runLearningCurve, learningCurveReport } from './learning-curve.js';
 export type { CurveRun, CurvePoint, LearningCurveOptions, LearningCurveResult } from './learning-curve.js';
+export { updateModel } from './update-model.js';
+export type { UpdateModelOptions, UpdateModelResult } from './update-model.js';
+export type { ModelVersion } from './model-manifest.js';

@@ -4,6 +4,7 @@ import type { EpochRecord, HeadKind } from '../heads/index.js';
 import type { InputSpec } from '../data/index.js';
 import type { Pooling } from '../engines/index.js';
 import type { TextPooling } from '../zoo/index.js';
+import type { ContinualOptions, ContinualStrategy, LearnerMemory } from '../continual/index.js';
 
 export const MODEL_FORMAT_VERSION = 1;
 
@@ -27,6 +28,24 @@ interface ManifestCommon {
     durationMs: { extract: number; head: number };
   };
   metrics: { val?: ClassificationMetrics; test?: ClassificationMetrics };
+  /** Written by `update`: every version of the model, oldest first; absent on a model only `train` wrote (version 1). */
+  versions?: ModelVersion[];
+  /** Written by `update`: how the model learns further, and what its continual/ folder keeps. */
+  continual?: { strategy: ContinualStrategy; options: Required<ContinualOptions>; memory: LearnerMemory };
+}
+
+/** One version of a model directory: what made it. Earlier versions' files are kept in versions/<version>/. */
+export interface ModelVersion {
+  version: number;
+  createdAt: string;
+  /** 'train': the first version; 'update': new examples or classes added by a continual-learning strategy. */
+  change: 'train' | 'update';
+  strategy?: ContinualStrategy;
+  data: string;
+  /** Classes this version added (all of them for 'train'). */
+  newClasses: string[];
+  /** Examples per class this version learned from. */
+  examples: Record<string, number>;
 }
 
 /** headstart.json of a text model: a frozen text backbone (word vectors or a sentence encoder) and a head. */
