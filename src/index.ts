@@ -100,7 +100,9 @@ export { HeadstartError } from './core/index.js';
 export type { ErrorCode, ProgressEvent, ProgressCallback } from './core/index.js';
 
 // Continual learning: grow a model by new examples and new classes on frozen features (learners, then the one-call update)
-export { createLearner, loadLearner, solveLda, herdingSelection, CONTINUAL_STRATEGIES, CONTINUAL_DEFAULTS } from './continual/index.js';
+export { createLearner, loadLearner, solveLda, oasShrinkage, herdingSelection, CONTINUAL_STRATEGIES, CONTINUAL_DEFAULTS } from './continual/index.js';
 export type { ContinualStrategy, ContinualOptions, ContinualLearner, LearnContext, LearnerMemory, SldaState, LdaSolution } from './continual/index.js';
 export { updateModel } from './workflows/index.js';
 export type { UpdateModelOptions, UpdateModelResult, ModelVersion } from './workflows/index.js';
+export { benchmarkContinual, BENCHMARK_CONTINUAL_DEFAULTS, CONTINUAL_PROTOCOLS, CONTINUAL_TABLE_HEADER, continualTableRows } from './workflows/index.js';
+export type { BenchmarkContinualOptions, BenchmarkContinualResult, ContinualProtocol, ContinualRun, ContinualSummary } from './workflows/index.js';

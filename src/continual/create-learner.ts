@@ -21,8 +21,9 @@ export function resolveContinualOptions(options: ContinualOptions): Required<Con
   ];
   for (const [name, min, max, integer] of ranges) {
     const v = o[name];
+    if (name === 'shrinkage' && v === 'auto') continue;
     if (typeof v !== 'number' || !(v >= min && v <= max) || (integer && !Number.isInteger(v))) {
-      throw invalidOption(`Expected ${name} to be ${integer ? 'an integer' : 'a number'} ${min === Number.MIN_VALUE ? 'above 0' : `from ${min}`}${max === Infinity ? '' : ` to ${max}`}. Received: ${String(v)}.`);
+      throw invalidOption(`Expected ${name} to be ${integer ? 'an integer' : 'a number'}${name === 'shrinkage' ? " (or 'auto')" : ''} ${min === Number.MIN_VALUE ? 'above 0' : `from ${min}`}${max === Infinity ? '' : ` to ${max}`}. Received: ${String(v)}.`);
     }
   }
   return o;

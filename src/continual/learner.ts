@@ -18,10 +18,11 @@ export interface ContinualOptions {
   temperature?: number;
   /**
    * slda: weight of the shrinkage target in the shared covariance, (1 - s) Σ + s (tr Σ / d) I. Hayes & Kanan shrink
-   * towards I with s = 1e-4 on ImageNet-scale streams; the identity scaled by the mean variance makes one value fit
-   * any feature scale, and small class-incremental sets need more of it (0.1 measured best on flowers). @default 0.1
+   * towards I with s = 1e-4 on ImageNet-scale streams; small class-incremental sets need far more, and how much
+   * depends on examples per dimension, so 'auto' computes it from the statistics by OAS (Chen et al. 2010).
+   * @default 'auto'
    */
-  shrinkage?: number;
+  shrinkage?: number | 'auto';
   /** replay: features kept per class, chosen by herding. @default 20 */
   memory?: number;
   /** replay, naive, joint: epochs of head training per update. @default 60 */
@@ -36,7 +37,7 @@ export interface ContinualOptions {
 
 export const CONTINUAL_DEFAULTS: Required<ContinualOptions> = {
   temperature: 0.05,
-  shrinkage: 0.1,
+  shrinkage: 'auto',
   memory: 20,
   epochs: 60,
   learningRate: 0.003,

@@ -39,3 +39,5 @@ export type { CurveRun, CurvePoint, LearningCurveOptions, LearningCurveResult } 
 export { updateModel } from './update-model.js';
 export type { UpdateModelOptions, UpdateModelResult } from './update-model.js';
 export type { ModelVersion } from './model-manifest.js';
+export { benchmarkContinual, BENCHMARK_CONTINUAL_DEFAULTS, CONTINUAL_PROTOCOLS, CONTINUAL_TABLE_HEADER, continualTableRows } from './benchmark-continual.js';
+export type { BenchmarkContinualOptions, BenchmarkContinualResult, ContinualProtocol, ContinualRun, ContinualSummary } from './benchmark-continual.js';

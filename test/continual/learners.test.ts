@@ -79,7 +79,7 @@ function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 const maxAbs = (a: ArrayLike<number>) => Math.max(...Array.from(a, Math.abs));
 
 /** LDA by the textbook route, independent of the learner: centred within-class covariance, its inverse by Gauss-Jordan. */
-function referenceLda(set: FeatureSet, shrinkage: number): Float64Array {
+function referenceLda(set: FeatureSet, shrinkage: number | 'oas'): Float64Array {
   const n = set.labels.length;
   const means = CLASSES.map((_, c) => {
     const rows = Array.from(set.labels, (l, i) => (l === c ? i : -1)).filter((i) => i >= 0);
@@ -91,6 +91,12 @@ function referenceLda(set: FeatureSet, shrinkage: number): Float64Array {
     for (let i = 0; i < DIM; i++) for (let j = 0; j < DIM; j++) (cov[i] as number[])[j] = (cov[i]?.[j] ?? 0) + ((set.values[r * DIM + i] ?? 0) - (mu[i] ?? 0)) * ((set.values[r * DIM + j] ?? 0) - (mu[j] ?? 0)) / n;
   }
   const meanVariance = cov.reduce((s, row, i) => s + (row[i] ?? 0), 0) / DIM;
+  if (shrinkage === 'oas') {
+    // Chen et al. 2010, eq. 23, with p = DIM: rho = ((1 - 2/p) tr(S^2) + tr(S)^2) / ((n + 1 - 2/p) (tr(S^2) - tr(S)^2 / p)).
+    const tr = meanVariance * DIM;
+    const tr2 = cov.reduce((s, row) => s + row.reduce((a, v) => a + v * v, 0), 0);
+    shrinkage = Math.min(1, ((1 - 2 / DIM) * tr2 + tr * tr) / ((n + 1 - 2 / DIM) * (tr2 - (tr * tr) / DIM)));
+  }
   // [A | I] -> [I | A^-1]
   const aug = cov.map((row, i) => [...row.map((v, j) => (1 - shrinkage) * v + (i === j ? shrinkage * meanVariance : 0)), ...Array.from({ length: DIM }, (_, j) => (i === j ? 1 : 0))]);
   for (let col = 0; col < DIM; col++) {
@@ -134,6 +140,10 @@ describe('continual learners', () => {
     expect(maxAbsDiff(batchWeights, referenceLda(train, shrinkage)) / maxAbs(batchWeights)).toBeLessThan(1e-5);
     const correct = argmaxRows(await batchHead.predict(test.values, test.labels.length), CLASSES.length).filter((p, i) => p === test.labels[i]).length;
     expect(correct / test.labels.length).toBeGreaterThan(0.9);
+    // The default shrinkage, OAS, matches the intensity computed from the centred covariance.
+    const auto = createLearner('slda', DIM);
+    const autoWeights = linearWeights(await auto.learn(train), auto);
+    expect(maxAbsDiff(autoWeights, referenceLda(train, 'oas')) / maxAbs(autoWeights)).toBeLessThan(1e-5);
     for (const [i, order] of orders.entries()) {
       const learner = createLearner('slda', DIM, { shrinkage });
       let head: Head | undefined;

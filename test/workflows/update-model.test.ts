@@ -89,7 +89,7 @@ describe('updateModel on class-incremental flowers-mini', () => {
     expect(other.code).toBe('HS_INVALID_OPTION');
     expect(other.message).toMatch(/learns with strategy 'slda'.*cannot continue as 'ncm'/);
     const shrink = await rejection(updateModel({ model, data: path.join(work, 'new.jsonl'), shrinkage: 0.5, home }));
-    expect(shrink.message).toMatch(/options of its first update \(shrinkage 0\.1\); received shrinkage 0\.5/);
+    expect(shrink.message).toMatch(/options of its first update \(shrinkage auto\); received shrinkage 0\.5/);
   });
 
   it('rejects labels that clash with the model\'s, data of the other modality, and a state built on other features', async () => {
