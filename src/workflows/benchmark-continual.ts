@@ -100,10 +100,6 @@ interface ProtocolData {
   featureSource: string;
 }
 
-function rowsWhere(features: FeatureSet, rows: number[], keep: (row: number) => boolean): number[] {
-  return rows.filter(keep);
-}
-
 /** Features of `rows` as a set with the same class list. */
 function subset(features: FeatureSet, rows: number[]): FeatureSet {
   const { dim } = features;
@@ -112,14 +108,15 @@ function subset(features: FeatureSet, rows: number[]): FeatureSet {
   return { values, dim, labels: Int32Array.from(rows, (r) => features.labels[r] ?? -1), classes: features.classes, files: rows.map((r) => features.files[r] ?? '') };
 }
 
-/** Per class, a seeded shuffle: the first `trainPerClass` rows train, the next `testPerClass` test. */
-function splitPerClass(features: FeatureSet, trainPerClass: number, testPerClass: number, seed: number): { train: number[]; test: number[] } {
+/** Per class, a seeded shuffle: the first `trainFraction` of its rows train, the rest test. */
+function splitPerClass(features: FeatureSet, trainFraction: number, seed: number): { train: number[]; test: number[] } {
   const train: number[] = [];
   const test: number[] = [];
   features.classes.forEach((_, c) => {
     const rows = shuffleInPlace(Array.from(features.labels, (l, i) => (l === c ? i : -1)).filter((i) => i >= 0), createRng(seed + c));
-    train.push(...rows.slice(0, trainPerClass));
-    test.push(...rows.slice(trainPerClass, trainPerClass + testPerClass));
+    const cut = Math.round(rows.length * trainFraction);
+    train.push(...rows.slice(0, cut));
+    test.push(...rows.slice(cut));
   });
   return { train, test };
 }
@@ -132,7 +129,7 @@ function classSteps(features: FeatureSet, train: number[], test: number[], sizes
     return sizes.map((size) => {
       const group = classes.slice(start, (start += size));
       const inGroup = (r: number) => group.includes(features.classes[features.labels[r] ?? -1] ?? '');
-      return { name: group, trainRows: rowsWhere(features, train, inGroup), testRows: rowsWhere(features, test, inGroup) };
+      return { name: group, trainRows: train.filter(inGroup), testRows: test.filter(inGroup) };
     });
   });
 }
@@ -168,9 +165,10 @@ async function loadProtocol(protocol: ContinualProtocol, o: ResolvedOptions, wor
   if (protocol === 'flowers-one-class' || protocol === 'flowers-two-classes') {
     if (!o.flowers) throw invalidOption(`Protocol '${protocol}' needs flowers: a folder of flower photos, one sub-folder per class.`);
     const { features, source } = await imageFeatures(o.flowers, o.flowersBackbone, o);
-    const { train, test } = splitPerClass(features, 50, 30, 1);
+    // 50 train / 30 test of the shared flowers' 80 photos per class.
+    const { train, test } = splitPerClass(features, 5 / 8, 1);
     const sizes = protocol === 'flowers-one-class' ? [2, ...Array.from({ length: features.classes.length - 2 }, () => 1)] : Array.from({ length: Math.ceil(features.classes.length / 2) }, (_, i) => Math.min(2, features.classes.length - 2 * i));
-    return { features, train, test, orders: classSteps(features, train, test, sizes, o.orders), featureSource: source, description: `${features.classes.length} flower classes (50 train / 30 test photos each), ${sizes.join(' + ')} classes per step` };
+    return { features, train, test, orders: classSteps(features, train, test, sizes, o.orders), featureSource: source, description: `${features.classes.length} flower classes (${train.length} train / ${test.length} test photos), ${sizes.join(' + ')} classes per step` };
   }
   if (protocol === 'split-mnist') {
     await getModelCard(o.mnistBackbone, { home: resolveHome(o) }).catch((err: unknown) => {
@@ -179,8 +177,8 @@ async function loadProtocol(protocol: ContinualProtocol, o: ResolvedOptions, wor
     const mnist = path.join(work, 'mnist');
     if (!(await fs.stat(path.join(mnist, 'SOURCE.txt')).catch(() => undefined))) await writeMnistImages({ out: mnist, perClass: 300, seed: 42, signal: o.signal, onProgress: o.onProgress });
     const { features, source } = await imageFeatures(mnist, o.mnistBackbone, o);
-    const { train, test } = splitPerClass(features, 200, 100, 1);
-    return { features, train, test, orders: classSteps(features, train, test, [2, 2, 2, 2, 2], o.orders), featureSource: source, description: '10 MNIST digits (200 train / 100 test each, from the mnist package), 2 digits per step' };
+    const { train, test } = splitPerClass(features, 2 / 3, 1);
+    return { features, train, test, orders: classSteps(features, train, test, [2, 2, 2, 2, 2], o.orders), featureSource: source, description: `10 MNIST digits from the mnist package (${train.length} train / ${test.length} test), 2 digits per step` };
   }
   if (!o.fsdd) throw invalidOption(`Protocol '${protocol}' needs fsdd: the FSDD recordings folder ({digit}_{speaker}_{index}.wav).`);
   const { features, speakers } = await fsddFeatures(o.fsdd, o);
@@ -194,7 +192,7 @@ async function loadProtocol(protocol: ContinualProtocol, o: ResolvedOptions, wor
     const fresh = all[all.length - 1 - i] ?? '';
     const old = all.filter((s) => s !== fresh);
     const of = (group: string[]) => (r: number) => group.includes(speakers[r] ?? '');
-    return [old, [fresh]].map((group) => ({ name: group, trainRows: rowsWhere(features, train, of(group)), testRows: rowsWhere(features, test, of(group)) }));
+    return [old, [fresh]].map((group) => ({ name: group, trainRows: train.filter(of(group)), testRows: test.filter(of(group)) }));
   });
   return { features, train, test, orders, featureSource: source, description: `FSDD, all 10 digits: ${all.length - 1} speakers first, then a new one (a different speaker per order)` };
 }

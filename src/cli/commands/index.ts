@@ -17,6 +17,7 @@ import { synthDigitsCommand } from './synth-digits.js';
 import { synthSpeechCommand } from './synth-speech.js';
 import { trainCommand } from './train.js';
 import { updateCommand } from './update.js';
+import { benchmarkContinualCommand } from './benchmark-continual.js';
 import { zooAddCommand } from './zoo-add.js';
 import { zooLayersCommand } from './zoo-layers.js';
 import { zooListCommand } from './zoo-list.js';
@@ -38,6 +39,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   rankCommand,
   shiftCommand,
   compareCommand,
+  benchmarkContinualCommand,
   adaptCommand,
   zooListCommand,
   zooShowCommand,
