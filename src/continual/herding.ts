@@ -1,4 +1,4 @@
-import { unitRows } from './class-index.js';
+import { normalizedRows } from '../heads/index.js';
 
 /**
  * Herding (Welling 2009, as iCaRL selects its exemplars): picks `count` rows one at a time so that the mean of the
@@ -7,7 +7,7 @@ import { unitRows } from './class-index.js';
 export function herdingSelection(values: Float32Array, dim: number, count: number): number[] {
   const n = values.length / dim;
   if (count >= n) return Array.from({ length: n }, (_, i) => i);
-  const unit = unitRows(values, dim);
+  const unit = normalizedRows(values, dim);
   const mean = new Float64Array(dim);
   for (let r = 0; r < n; r++) for (let k = 0; k < dim; k++) mean[k] = (mean[k] ?? 0) + (unit[r * dim + k] ?? 0) / n;
   const picked: number[] = [];

@@ -1,7 +1,7 @@
 import type { FeatureSet } from '../data/index.js';
-import { createPrototypeHead } from '../heads/index.js';
+import { createPrototypeHead, normalizedRows } from '../heads/index.js';
 import type { Head } from '../heads/index.js';
-import { grown, mapToKnownClasses, unitRows } from './class-index.js';
+import { grown, mapToKnownClasses } from './class-index.js';
 import type { ContinualLearner, ContinualOptions } from './learner.js';
 import { writeStateFiles } from './state-file.js';
 
@@ -34,7 +34,7 @@ export function createNcmLearner(dim: number, options: Required<ContinualOptions
       const labels = mapToKnownClasses(classes, set);
       sums = grown(sums, classes.length * dim);
       counts = grown(counts, classes.length);
-      const unit = unitRows(set.values, dim);
+      const unit = normalizedRows(set.values, dim);
       labels.forEach((c, r) => {
         counts[c] = (counts[c] ?? 0) + 1;
         for (let k = 0; k < dim; k++) sums[c * dim + k] = (sums[c * dim + k] ?? 0) + (unit[r * dim + k] ?? 0);

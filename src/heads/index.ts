@@ -6,5 +6,5 @@ export { loadHead } from './load-head.js';
 export { earlyStopping } from './callbacks.js';
 export type { Callback, EpochRecord, TrainContext, EarlyStoppingOptions, EarlyStoppingState } from './callbacks.js';
 export { featureStats, standardize, createLinearHead } from './dense-head.js';
-export { createPrototypeHead } from './similarity-heads.js';
+export { createPrototypeHead, normalizedRows } from './similarity-heads.js';
 export { probabilityAccuracy } from './accuracy.js';
