@@ -118,3 +118,11 @@ export { fitLinearProbe, tfIdfTextBackbone, hybridTextBackbone } from './baselin
 export type { LinearProbe, FitLinearProbeOptions } from './baselines/index.js';
 export { wilsonInterval, formatAccuracy, isSmallSample, mcnemarExact, comparePredictions } from './evaluate/index.js';
 export type { ProportionInterval, McNemarResult } from './evaluate/index.js';
+
+// Continual learning: grow a model by new examples and new classes on frozen features (learners, then the one-call update)
+export { createLearner, loadLearner, solveLda, oasShrinkage, herdingSelection, CONTINUAL_STRATEGIES, CONTINUAL_DEFAULTS } from './continual/index.js';
+export type { ContinualStrategy, ContinualOptions, ContinualLearner, LearnContext, LearnerMemory, SldaState, LdaSolution } from './continual/index.js';
+export { updateModel } from './workflows/index.js';
+export type { UpdateModelOptions, UpdateModelResult, ModelVersion } from './workflows/index.js';
+export { benchmarkContinual, BENCHMARK_CONTINUAL_DEFAULTS, CONTINUAL_PROTOCOLS, CONTINUAL_TABLE_HEADER, continualTableRows } from './workflows/index.js';
+export type { BenchmarkContinualOptions, BenchmarkContinualResult, ContinualProtocol, ContinualRun, ContinualSummary } from './workflows/index.js';

@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import type { TrainableHead } from '../engines/index.js';
+import type { Engine, TrainableHead } from '../engines/index.js';
 import { attr } from '../formats/index.js';
 import type { Head } from './head.js';
 
@@ -75,4 +75,32 @@ export function foldStandardization(weights: Float32Array[], dim: number, stats:
     }
   }
   return [k2, b2, ...rest];
+}
+
+/**
+ * The inverse of foldStandardization: a first dense layer that takes raw features, rewritten for standardised ones
+ * (W = W' * std, b = b' + sum_k W'[k] * mean[k]), so training can continue from a saved head.
+ */
+export function unfoldStandardization(weights: Float32Array[], dim: number, stats: { mean: Float32Array; std: Float32Array }): Float32Array[] {
+  const [kernel, bias, ...rest] = weights;
+  if (!kernel || !bias) return weights;
+  const units = bias.length;
+  const k2 = new Float32Array(kernel.length);
+  const b2 = Float32Array.from(bias);
+  for (let k = 0; k < dim; k++) {
+    for (let j = 0; j < units; j++) {
+      const w = kernel[k * units + j] ?? 0;
+      k2[k * units + j] = w * (stats.std[k] ?? 1);
+      b2[j] = (b2[j] ?? 0) + w * (stats.mean[k] ?? 0);
+    }
+  }
+  return [k2, b2, ...rest];
+}
+
+/** A linear softmax head with given weights (kernel [inputDim, classes] row-major, bias [classes]): a classifier solved in closed form. */
+export async function createLinearHead(kernel: Float32Array, bias: Float32Array, engine: Engine): Promise<Head> {
+  const classes = bias.length;
+  const trainable = await engine.createHead({ inputDim: kernel.length / classes, classes, hidden: [], dropout: 0, l2: 0, seed: 0 });
+  trainable.setWeights([kernel, bias]);
+  return wrapDenseHead(trainable);
 }

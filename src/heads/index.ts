@@ -7,7 +7,8 @@ export { readHeadFiles } from './weights-file.js';
 export type { HeadFiles } from './weights-file.js';
 export { earlyStopping } from './callbacks.js';
 export type { Callback, EpochRecord, TrainContext, EarlyStoppingOptions, EarlyStoppingState } from './callbacks.js';
-export { featureStats, standardize, wrapDenseHead } from './dense-head.js';
+export { featureStats, standardize, wrapDenseHead, createLinearHead } from './dense-head.js';
+export { createPrototypeHead, normalizedRows } from './similarity-heads.js';
 export { probabilityAccuracy } from './accuracy.js';
 export {
   fitLogisticRegression,

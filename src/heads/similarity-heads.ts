@@ -3,7 +3,8 @@ import { attr } from '../formats/index.js';
 import type { Head } from './head.js';
 import { writeWeightsFile } from './weights-file.js';
 
-function normalizedRows(values: Float32Array, dim: number): Float32Array {
+/** Rows scaled to unit length (zero rows stay zero). */
+export function normalizedRows(values: Float32Array, dim: number): Float32Array {
   const out = new Float32Array(values.length);
   for (let r = 0; r * dim < values.length; r++) {
     let norm = 0;

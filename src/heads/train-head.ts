@@ -6,7 +6,7 @@ import type { Engine, TrainableHead } from '../engines/index.js';
 import { probabilityAccuracy } from './accuracy.js';
 import { earlyStopping } from './callbacks.js';
 import type { Callback, EpochRecord, TrainContext } from './callbacks.js';
-import { featureStats, foldStandardization, standardize, wrapDenseHead } from './dense-head.js';
+import { featureStats, foldStandardization, standardize, unfoldStandardization, wrapDenseHead } from './dense-head.js';
 import { HEAD_KINDS } from './head.js';
 import { fitLogisticRegression, fitLogisticRegressionCV, foldedWeights } from './logistic-regression.js';
 import type { Head, HeadKind } from './head.js';
@@ -45,6 +45,11 @@ export interface TrainHeadOptions {
   temperature?: number;
   /** Seeds initialisation, dropout and batch order. @default 42 */
   seed?: number;
+  /**
+   * Linear head: start from these weights ([kernel [dim, classes], bias], on raw features, as getWeights() returns
+   * them) instead of a random initialisation. A head started so may train on one class (it knows the others).
+   */
+  initialWeights?: Float32Array[];
   /** @default createEngine() */
   engine?: Engine;
   callbacks?: Callback[];
@@ -89,7 +94,7 @@ export const TRAIN_HEAD_DEFAULTS = {
   seed: 42,
 };
 
-const KNOWN_OPTIONS = [...Object.keys(TRAIN_HEAD_DEFAULTS), 'val', 'engine', 'callbacks', 'signal', 'onProgress'];
+const KNOWN_OPTIONS = [...Object.keys(TRAIN_HEAD_DEFAULTS), 'initialWeights', 'val', 'engine', 'callbacks', 'signal', 'onProgress'];
 
 /** Each numeric option with the range it must lie in; a bad value fails before any work starts. */
 function checkNumbers(o: typeof TRAIN_HEAD_DEFAULTS): void {
@@ -124,6 +129,12 @@ function checkFeatureSet(set: FeatureSet, what: string, dim?: number): void {
   if (bad >= 0) throw new HeadstartError('HS_DATASET_INVALID', `${what} row ${bad} (${set.files[bad] ?? '?'}) has no valid label.`);
 }
 
+function checkInitialWeights(weights: Float32Array[], kind: HeadKind, dim: number, classes: number): void {
+  const [kernel, bias] = weights;
+  if (kind !== 'linear' || weights.length !== 2 || kernel?.length !== dim * classes || bias?.length !== classes) {
+    throw invalidOption(`initialWeights must be a linear head's [kernel, bias] for ${dim} features and ${classes} classes. Received ${kind} head weights of lengths ${weights.map((w) => w.length).join(', ')}.`);
+  }
+}
 
 /** Train and val rows as one feature set (the val rows after the train rows). */
 function joinSets(train: FeatureSet, val: FeatureSet | undefined): FeatureSet {
@@ -167,7 +178,8 @@ export async function trainHead(train: FeatureSet, options: TrainHeadOptions = {
   checkFeatureSet(train, 'Training');
   if (o.val) checkFeatureSet(o.val, 'Validation', train.dim);
   const present = new Set(train.labels);
-  if (present.size < 2) throw new HeadstartError('HS_DATASET_INVALID', `Training features hold ${present.size} class; a classifier needs at least 2.`);
+  if (o.initialWeights) checkInitialWeights(o.initialWeights, o.kind, train.dim, train.classes.length);
+  if (present.size < 2 && !o.initialWeights) throw new HeadstartError('HS_DATASET_INVALID', `Training features hold ${present.size} class; a classifier needs at least 2.`);
   const started = performance.now();
   const { dim } = train;
   const numClasses = train.classes.length;
@@ -193,6 +205,7 @@ export async function trainHead(train: FeatureSet, options: TrainHeadOptions = {
     const stats = featureStats(train.values, dim);
     const x = standardize(train.values, dim, stats);
     const valX = o.val ? standardize(o.val.values, dim, stats) : undefined;
+    if (o.initialWeights) trainable.setWeights(unfoldStandardization(o.initialWeights, dim, stats));
     const history: EpochRecord[] = [];
     let stoppedReason: string | undefined;
     const ctx: TrainContext = {

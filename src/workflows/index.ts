@@ -39,3 +39,8 @@ export type { CurveRun, CurvePoint, LearningCurveOptions, LearningCurveResult } 
 export { KEEP_CHOICES } from './no-transfer-baseline.js';
 export type { KeepChoice } from './no-transfer-baseline.js';
 export type { TransferComparison, ComparedModel, TextFeatureChoiceRecord } from './model-manifest.js';
+export { updateModel } from './update-model.js';
+export type { UpdateModelOptions, UpdateModelResult } from './update-model.js';
+export type { ModelVersion } from './model-manifest.js';
+export { benchmarkContinual, BENCHMARK_CONTINUAL_DEFAULTS, CONTINUAL_PROTOCOLS, CONTINUAL_TABLE_HEADER, continualTableRows } from './benchmark-continual.js';
+export type { BenchmarkContinualOptions, BenchmarkContinualResult, ContinualProtocol, ContinualRun, ContinualSummary } from './benchmark-continual.js';

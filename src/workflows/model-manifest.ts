@@ -7,6 +7,7 @@ import { POOLINGS } from '../engines/index.js';
 import type { Pooling } from '../engines/index.js';
 import { BACKBONE_ID_PATTERN, TEXT_POOLINGS } from '../zoo/index.js';
 import type { TextPooling } from '../zoo/index.js';
+import type { ContinualOptions, ContinualStrategy, LearnerMemory } from '../continual/index.js';
 
 export const MODEL_FORMAT_VERSION = 1;
 
@@ -37,6 +38,24 @@ interface ManifestCommon {
   metrics: { val?: ClassificationMetrics; test?: ClassificationMetrics };
   /** What transfer bought over the no-transfer baseline fitted on the same split, and which of the two was saved. */
   transfer?: TransferComparison;
+  /** Written by `update`: every version of the model, oldest first; absent on a model only `train` wrote (version 1). */
+  versions?: ModelVersion[];
+  /** Written by `update`: how the model learns further, and what its continual/ folder keeps. */
+  continual?: { strategy: ContinualStrategy; options: Required<ContinualOptions>; memory: LearnerMemory };
+}
+
+/** One version of a model directory: what made it. Earlier versions' files are kept in versions/<version>/. */
+export interface ModelVersion {
+  version: number;
+  createdAt: string;
+  /** 'train': the first version; 'update': new examples or classes added by a continual-learning strategy. */
+  change: 'train' | 'update';
+  strategy?: ContinualStrategy;
+  data: string;
+  /** Classes this version added (all of them for 'train'). */
+  newClasses: string[];
+  /** Examples per class this version learned from. */
+  examples: Record<string, number>;
 }
 
 /** One side of the transfer-versus-baseline comparison. */
@@ -302,6 +321,20 @@ function checkFineTune(fields: JsonFields): void {
   fields.optional('featureExtraction', (f, k) => checkMetrics(f.object(k)));
 }
 
+const SHA256_PATTERN = /^[0-9a-f]{64}$/;
+
+/** The fields every backbone reference shares: an id that cannot name a path, a weight hash, where it is kept. */
+function checkBackboneRef(backbone: JsonFields): void {
+  backbone.string('id', { pattern: BACKBONE_ID_PATTERN, patternText: 'a zoo id (lower-case letters, digits, dashes and dots; not a path)' });
+  backbone.string('weightsSha256', { pattern: SHA256_PATTERN, patternText: 'a SHA-256 hex digest' });
+  backbone.choice('location', ['zoo', 'included']);
+}
+
+function checkImageBackbone(backbone: JsonFields): void {
+  backbone.string('cut', { nonEmpty: true });
+  backbone.choice('pooling', POOLINGS);
+}
+
 /**
  * Checks a whole headstart.json against the model format: every field's type and range, ids that cannot name a
  * path, input sizes an engine can allocate. A file that fails is reported with the field's path.
@@ -322,11 +355,16 @@ export function parseModelManifest(raw: unknown, file: string): ModelManifest {
   checkMetrics(root.object('metrics'));
   const modality = root.optional('modality', (f, k) => f.choice(k, ['image', 'text'] as const)) ?? 'image';
   const backbone = root.object('backbone');
-  backbone.string('id', { pattern: BACKBONE_ID_PATTERN, patternText: 'a zoo id (lower-case letters, digits, dashes and dots; not a path)' });
-  backbone.string('weightsSha256', { pattern: /^[0-9a-f]{64}$/, patternText: 'a SHA-256 hex digest' });
-  backbone.choice('location', ['zoo', 'included']);
+  checkBackboneRef(backbone);
   if (modality === 'text') {
-    backbone.choice('pooling', TEXT_POOLINGS);
+    // 'tf-idf' is no pooling a user picks: it marks a model on tf-idf features alone (the no-transfer baseline).
+    backbone.choice('pooling', [...TEXT_POOLINGS, 'tf-idf']);
+    root.optional('tfidf', (f, k) => {
+      const tfidf = f.object(k);
+      // A file name inside the model folder, never a path.
+      tfidf.string('file', { pattern: /^[\w.-]+$/, patternText: 'a file name in the model folder (not a path)' });
+      tfidf.string('sha256', { pattern: SHA256_PATTERN, patternText: 'a SHA-256 hex digest' });
+    });
     const text = root.object('text');
     text.string('textColumn', { nonEmpty: true });
     text.string('labelColumn', { nonEmpty: true });
@@ -334,8 +372,12 @@ export function parseModelManifest(raw: unknown, file: string): ModelManifest {
     if (root.has('fineTune')) throw fail('fineTune is set, but text models are trained with strategy features only');
     return raw as TextModelManifest;
   }
-  backbone.string('cut', { nonEmpty: true });
-  backbone.choice('pooling', POOLINGS);
+  checkImageBackbone(backbone);
+  for (const extra of root.optional('extraBackbones', (f, k) => f.array(k)) ?? []) {
+    checkBackboneRef(extra);
+    checkImageBackbone(extra);
+  }
+  root.optional('tta', (f, k) => f.choice(k, ['none', 'flip']));
   checkInput(root.object('input'));
   root.optional('fineTune', (f, k) => checkFineTune(f.object(k)));
   // Older manifests have no modality: they are image models.

@@ -16,6 +16,8 @@ import { shiftCommand } from './shift.js';
 import { synthDigitsCommand } from './synth-digits.js';
 import { synthSpeechCommand } from './synth-speech.js';
 import { trainCommand } from './train.js';
+import { updateCommand } from './update.js';
+import { benchmarkContinualCommand } from './benchmark-continual.js';
 import { zooAddCommand } from './zoo-add.js';
 import { zooLayersCommand } from './zoo-layers.js';
 import { zooListCommand } from './zoo-list.js';
@@ -32,10 +34,12 @@ export const COMMANDS: readonly CommandSpec[] = [
   evalCommand,
   predictCommand,
   exportCommand,
+  updateCommand,
   pretrainCommand,
   rankCommand,
   shiftCommand,
   compareCommand,
+  benchmarkContinualCommand,
   adaptCommand,
   zooListCommand,
   zooShowCommand,
