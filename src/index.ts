@@ -98,3 +98,9 @@ export type { ReportInput } from './report/index.js';
 // Errors and progress
 export { HeadstartError } from './core/index.js';
 export type { ErrorCode, ProgressEvent, ProgressCallback } from './core/index.js';
+
+// Scaling out: fill the feature cache on worker processes or over a Redis queue (BullMQ), and the worker side
+export { extractDataset, EXTRACT_DATASET_DEFAULTS } from './workflows/index.js';
+export type { ExtractDatasetOptions, ExtractDatasetResult, DistributedExtractionOptions } from './workflows/index.js';
+export { fillFeatureCache, runQueueWorker, ShardRunner, DISTRIBUTE_DEFAULTS, EXTRACT_QUEUE_NAME } from './distributed/index.js';
+export type { DistributeOptions, FillFeatureCacheOptions, FillFeatureCacheResult, ShardWorkerStats, RunQueueWorkerOptions, ShardJob, ShardResult } from './distributed/index.js';

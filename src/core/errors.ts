@@ -15,7 +15,13 @@ export type ErrorCode =
   | 'HS_CACHE_FAILED'
   /** An external program or system resource headstart calls (espeak-ng, fontconfig) is missing. */
   | 'HS_MISSING_TOOL'
-  | 'HS_GENERATE_FAILED';
+  | 'HS_GENERATE_FAILED'
+  /** A --queue URL (Redis) that cannot be reached, or a connection to it that dropped. */
+  | 'HS_QUEUE_UNREACHABLE'
+  /** A worker whose headstart version, backbone weights or preprocessing differ from the coordinator's. */
+  | 'HS_WORKER_MISMATCH'
+  /** A shard of distributed extraction that failed on every attempt, or a worker process that died too often. */
+  | 'HS_SHARD_FAILED';
 
 export class HeadstartError extends Error {
   readonly code: ErrorCode;

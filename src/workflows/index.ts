@@ -36,3 +36,5 @@ export { compareStrategies, COMPARE_DEFAULTS, COMPARE_STRATEGIES } from './compa
 export type { CompareOptions, CompareResult, CompareStrategy } from './compare.js';
 export { runLearningCurve, learningCurveReport } from './learning-curve.js';
 export type { CurveRun, CurvePoint, LearningCurveOptions, LearningCurveResult } from './learning-curve.js';
+export { extractDataset, EXTRACT_DATASET_DEFAULTS } from './extract.js';
+export type { ExtractDatasetOptions, ExtractDatasetResult, DistributedExtractionOptions } from './extract.js';

@@ -5,7 +5,7 @@ export type { InstalledBackbone, RegisterBackboneOptions, RegisterFormat } from 
 export { loadBackbone } from './backbone.js';
 export type { Backbone, LoadBackboneOptions } from './backbone.js';
 export { extractFeatures } from './extract-features.js';
-export type { ExtractFeaturesOptions, ExtractFeaturesResult } from './extract-features.js';
+export type { ExtractFeaturesOptions, ExtractFeaturesResult, FeatureStore } from './extract-features.js';
 export { backboneAsOnnx } from './onnx-copy.js';
 export { saveSourceModel, loadSourceModel, readSourceModelInfo } from './source-model.js';
 
