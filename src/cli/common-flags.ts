@@ -68,3 +68,8 @@ export function resolveDistribute(flags: { workers: number | undefined; queue: s
     ...(flags.shardSize !== undefined ? { shardSize: flags.shardSize } : {}),
   };
 }
+
+/** `{ distribute }` to spread into a workflow's options, or nothing. */
+export function distributeOption(distribute: DistributeOptions | undefined): { distribute?: DistributeOptions } {
+  return distribute ? { distribute } : {};
+}

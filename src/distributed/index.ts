@@ -5,3 +5,4 @@ export { runQueueWorker, EXTRACT_QUEUE_NAME } from './redis-queue.js';
 export type { RunQueueWorkerOptions } from './redis-queue.js';
 export { planShards, encodeFeatures, decodeFeatures, headstartVersion } from './shard-job.js';
 export type { ShardJob, ShardResult, ShardFile, ShardBackbone, EncodedFeatures } from './shard-job.js';
+export { checkQueueReachable } from './redis-connection.js';

@@ -43,6 +43,14 @@ function unreachable(url: string, reason: string, cause?: unknown): HeadstartErr
 }
 
 /**
+ * Checks that Redis answers at `url`, before any heavy work, then disconnects.
+ * @throws HeadstartError `HS_QUEUE_UNREACHABLE` within the connect timeout when nothing answers.
+ */
+export async function checkQueueReachable(url: string): Promise<void> {
+  (await connectRedis(url)).disconnect();
+}
+
+/**
  * Connects to Redis once, without retrying, and pings it, so a wrong URL fails within the connect timeout; then
  * returns a connection that retries a bounded number of times if it drops later.
  * @throws HeadstartError `HS_QUEUE_UNREACHABLE` when nothing answers at `url`.

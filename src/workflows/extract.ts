@@ -1,7 +1,7 @@
 import { HeadstartError, invalidOption, rejectUnknownKeys } from '../core/index.js';
 import { loadImageDataset } from '../data/index.js';
 import type { FeatureCache, ImageDataset, SkippedFile } from '../data/index.js';
-import { checkDistributeOptions, fillFeatureCache } from '../distributed/index.js';
+import { checkDistributeOptions, checkQueueReachable, fillFeatureCache } from '../distributed/index.js';
 import type { DistributeOptions, FillFeatureCacheResult } from '../distributed/index.js';
 import type { Pooling } from '../engines/index.js';
 import { extractFeatures, loadBackbone } from '../zoo/index.js';
@@ -88,6 +88,7 @@ export async function extractDataset(options: ExtractDatasetOptions): Promise<Ex
   if (!options.data) throw invalidOption('extractDataset needs data: an image folder or a manifest.');
   if (options.cache === false) throw invalidOption('extract fills the feature cache; with cache: false (--no-cache) nothing would be kept. Drop it.');
   checkDistributedExtraction(options);
+  if (options.distribute?.queue !== undefined) await checkQueueReachable(options.distribute.queue);
   const started = performance.now();
   const onBadFile = options.onBadFile ?? 'skip';
   const dataset = await loadImageDataset(options.data, { onBadFile, allowSingleClass: true });

@@ -4,14 +4,16 @@ import { HeadstartError } from '../core/index.js';
 import { detectDatasetKind, loadImageDataset, loadTextDataset } from '../data/index.js';
 import type { BadFilePolicy, BadRow, FeatureCache, ImageDataset, SkippedFile, TextDataset, TextItem } from '../data/index.js';
 import type { Engine, Pooling } from '../engines/index.js';
-import { copyBackboneFolder, extractFeatures, listTextBackbones, loadBackbone, loadTextBackbone, textFeatures, textRowId } from '../zoo/index.js';
+import { copyBackboneFolder, listTextBackbones, loadBackbone, loadTextBackbone, textFeatures, textRowId } from '../zoo/index.js';
 import type { ExtractFeaturesResult, ModelCard, TextModelCard, TextPooling } from '../zoo/index.js';
+import { extractFeaturesDistributed } from './extract.js';
+import type { DistributedExtractionOptions } from './extract.js';
 import type { ImageModelManifest, Modality, TextModelManifest } from './model-manifest.js';
 import { resolveHome } from './shared-options.js';
 import type { WorkflowOptions } from './shared-options.js';
 
 /** The train options the feature stage reads (see TrainOptions). */
-export interface FeatureStageOptions extends WorkflowOptions {
+export interface FeatureStageOptions extends WorkflowOptions, DistributedExtractionOptions {
   data: string;
   val?: string;
   backbone?: string;
@@ -116,7 +118,8 @@ export async function imageFeatureStage(options: FeatureStageOptions, onBadFile:
       });
       const location = backbone.card.origin === 'bundled' ? 'zoo' : 'included';
       return {
-        featurize: (dataset) => extractFeatures(backbone, dataset, { cache, onBadFile, signal: options.signal, onProgress: options.onProgress }),
+        featurize: (dataset) =>
+          extractFeaturesDistributed(backbone, dataset, { cache, onBadFile, signal: options.signal, onProgress: options.onProgress, distribute: options.distribute, home: resolveHome(options) }),
         engine: backbone.engine,
         card: backbone.card,
         description: `${backbone.card.id} cut at ${backbone.cut} (${backbone.pooling} pooling, ${backbone.extractor.dim}-d)`,

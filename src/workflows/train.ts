@@ -19,6 +19,8 @@ import type { ModelManifest } from './model-manifest.js';
 import { openFeatureCache, WORKFLOW_OPTION_KEYS } from './shared-options.js';
 import type { WorkflowOptions } from './shared-options.js';
 import { MANIFEST_FILE } from './transfer-model.js';
+import { checkDistributedExtraction } from './extract.js';
+import type { DistributedExtractionOptions } from './extract.js';
 import { FINE_TUNE_TRAIN_KEYS, trainFineTuned } from './train-finetune.js';
 import type { FineTuneTrainOptions } from './train-finetune.js';
 
@@ -28,7 +30,7 @@ type HeadOptions = Omit<TrainHeadOptions, 'kind' | 'val' | 'engine' | 'callbacks
 export type TrainStrategy = 'features' | 'finetune';
 export const TRAIN_STRATEGIES: readonly TrainStrategy[] = ['features', 'finetune'];
 
-export interface TrainOptions extends WorkflowOptions, HeadOptions, FineTuneTrainOptions {
+export interface TrainOptions extends WorkflowOptions, HeadOptions, FineTuneTrainOptions, DistributedExtractionOptions {
   /** @default 'features' */
   strategy?: TrainStrategy;
   /**
@@ -95,6 +97,7 @@ const KNOWN_OPTIONS = [
   ...WORKFLOW_OPTION_KEYS,
   ...Object.keys(TRAIN_HEAD_DEFAULTS).filter((k) => k !== 'kind'),
   'data', 'out', 'val', 'backbone', 'cut', 'pooling', 'head', 'split', 'perClass', 'report', 'strategy', 'textColumn', 'labelColumn', ...FINE_TUNE_TRAIN_KEYS,
+  'distribute',
 ];
 
 async function predictClasses(head: Head, set: FeatureSet): Promise<Int32Array> {
@@ -124,6 +127,10 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const onBadFile = options.onBadFile ?? 'skip';
   const modality = await trainingModality(options.data, options.textColumn);
   checkModalityOptions(modality, options);
+  checkDistributedExtraction(options);
+  if (options.distribute !== undefined && (modality === 'text' || strategy === 'finetune')) {
+    throw invalidOption(`distribute spreads image feature extraction (strategy 'features'); ${modality === 'text' ? `${options.data} is a text dataset` : "strategy 'finetune' runs its own trunk"}. Drop distribute (--workers, --queue).`);
+  }
   const stage = modality === 'text' ? await textFeatureStage(options, onBadFile) : await imageFeatureStage(options, onBadFile, TRAIN_DEFAULTS.backbone);
   const warnings: string[] = [...stage.warnings];
   const { all, unit } = stage;

@@ -1,7 +1,7 @@
 import { extractDataset, EXTRACT_DATASET_DEFAULTS, formatTable } from '../../index.js';
 import type { ExtractDatasetOptions, ExtractDatasetResult } from '../../index.js';
 import { defineCommand } from '../command-spec.js';
-import { DATA_POLICY_FLAGS, DISTRIBUTE_FLAGS, envHelp, resolveBadFilePolicy, resolveDistribute } from '../common-flags.js';
+import { DATA_POLICY_FLAGS, DISTRIBUTE_FLAGS, envHelp, distributeOption, resolveBadFilePolicy, resolveDistribute } from '../common-flags.js';
 import { warningLines } from './result-text.js';
 import { CUT_FLAGS } from './train.js';
 import { workflowOptions } from './workflow-options.js';
@@ -44,11 +44,10 @@ export const extractCommand = defineCommand({
     'headstart extract --data /shared/photos/ --queue redis://queue-host:6379 --shard-size 256',
   ],
   async run({ flags }, ctx) {
-    const distribute = resolveDistribute(flags, 'extract');
     const options: ExtractDatasetOptions = {
       ...workflowOptions(ctx, { noCache: flags.noCache, onBadFile: resolveBadFilePolicy(flags, 'extract') }),
       data: flags.data,
-      ...(distribute ? { distribute } : {}),
+      ...distributeOption(resolveDistribute(flags, 'extract')),
     };
     if (flags.backbone !== undefined) options.backbone = flags.backbone;
     if (flags.cut !== undefined) options.cut = flags.cut;
