@@ -61,8 +61,8 @@ interface Config {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { data: { type: 'string' }, 'per-class': { type: 'string' }, repeats: { type: 'string' } } });
-  const dataDir = path.resolve(values.data ?? path.join(repoRoot, '../shared/data/flowers'));
+  const { values } = parseArgs({ options: { data: { type: 'string' }, 'per-class': { type: 'string' }, repeats: { type: 'string' } }, strict: false });
+  const dataDir = path.resolve(String(values.data ?? path.join(repoRoot, '../shared/data/flowers')));
   const perClass = Number(values['per-class'] ?? 20);
   const repeats = Number(values.repeats ?? 1);
   const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'headstart-bench-distributed-'));
