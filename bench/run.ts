@@ -12,7 +12,7 @@ import { renderBenchTableFile } from '../scripts/render-bench-table.js';
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 /** Bench files, relative to the repository root, in the order they run. */
-const BENCHES = ['bench/feature-extraction.ts', 'bench/gradient-kernels.ts', 'bench/finetune.ts', 'bench/auto-backbone.ts', 'bench/continual-update.ts'];
+const BENCHES = ['bench/feature-extraction.ts', 'bench/gradient-kernels.ts', 'bench/finetune.ts', 'bench/auto-backbone.ts', 'bench/continual-update.ts', 'bench/distributed-extraction.ts'];
 const RESULT_FILE = path.join(repoRoot, 'bench', 'results', 'feature-extraction.json');
 const TABLE_FILE = path.join(repoRoot, 'bench', 'results', 'README-table.md');
 

@@ -126,3 +126,9 @@ export { updateModel } from './workflows/index.js';
 export type { UpdateModelOptions, UpdateModelResult, ModelVersion } from './workflows/index.js';
 export { benchmarkContinual, BENCHMARK_CONTINUAL_DEFAULTS, CONTINUAL_PROTOCOLS, CONTINUAL_TABLE_HEADER, continualTableRows } from './workflows/index.js';
 export type { BenchmarkContinualOptions, BenchmarkContinualResult, ContinualProtocol, ContinualRun, ContinualSummary } from './workflows/index.js';
+
+// Scaling out: fill the feature cache on worker processes or over a Redis queue (BullMQ), and the worker side
+export { extractDataset, EXTRACT_DATASET_DEFAULTS } from './workflows/index.js';
+export type { ExtractDatasetOptions, ExtractDatasetResult, DistributedExtractionOptions } from './workflows/index.js';
+export { fillFeatureCache, runQueueWorker, ShardRunner, DISTRIBUTE_DEFAULTS, EXTRACT_QUEUE_NAME } from './distributed/index.js';
+export type { DistributeOptions, FillFeatureCacheOptions, FillFeatureCacheResult, ShardWorkerStats, RunQueueWorkerOptions, ShardJob, ShardResult } from './distributed/index.js';

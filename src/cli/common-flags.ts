@@ -1,5 +1,5 @@
-import { defaultHome } from '../index.js';
-import type { BadFilePolicy } from '../index.js';
+import { defaultHome, DISTRIBUTE_DEFAULTS } from '../index.js';
+import type { BadFilePolicy, DistributeOptions } from '../index.js';
 import type { FlagSpec } from './command-spec.js';
 import { usageError } from './errors.js';
 
@@ -55,4 +55,35 @@ export function envHelp(): Record<string, string> {
     HEADSTART_HOME: `Folder for converted backbones, registered backbones and the feature cache (default: ${defaultHome()}).`,
     HEADSTART_DEBUG: 'Set to 1 to print the stack trace of an error (for bug reports).',
   };
+}
+
+/** `--workers`, `--queue` and `--shard-size`: where feature extraction runs (extract, train, eval, rank). */
+export const DISTRIBUTE_FLAGS = {
+  workers: { kind: 'integer', min: 1, description: 'Extract on N worker processes on this machine (no Redis needed).', group: 'Scaling' },
+  queue: {
+    kind: 'string',
+    placeholder: 'URL',
+    description: "Extract in shards over a Redis queue (redis://host:port) that 'headstart worker' processes take from.",
+    group: 'Scaling',
+  },
+  'shard-size': { kind: 'integer', min: 1, default: DISTRIBUTE_DEFAULTS.shardSize, description: 'Images per shard (with --workers or --queue).', group: 'Scaling' },
+} as const satisfies Record<string, FlagSpec>;
+
+/** The `distribute` option from the scaling flags, or undefined to extract in this process. */
+export function resolveDistribute(flags: { workers: number | undefined; queue: string | undefined; shardSize: number | undefined }, command: string): DistributeOptions | undefined {
+  if (flags.workers !== undefined && flags.queue !== undefined) throw usageError('--workers (processes on this machine) and --queue (a Redis queue) are alternatives: pass one.', command);
+  if (flags.workers === undefined && flags.queue === undefined) {
+    if (flags.shardSize !== undefined) throw usageError('--shard-size applies with --workers or --queue: add one, or drop --shard-size.', command);
+    return undefined;
+  }
+  return {
+    ...(flags.workers !== undefined ? { workers: flags.workers } : {}),
+    ...(flags.queue !== undefined ? { queue: flags.queue } : {}),
+    ...(flags.shardSize !== undefined ? { shardSize: flags.shardSize } : {}),
+  };
+}
+
+/** `{ distribute }` to spread into a workflow's options, or nothing. */
+export function distributeOption(distribute: DistributeOptions | undefined): { distribute?: DistributeOptions } {
+  return distribute ? { distribute } : {};
 }

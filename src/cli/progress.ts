@@ -115,12 +115,17 @@ export function createProgressRenderer(options: ProgressRendererOptions): Progre
     return `${p.label} [${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${parts.join('  ')}`;
   };
 
-  const onCount = (e: { label: string; unit: string; done: number; total: number; cached: number }) => {
+  const shardNote = (e: Extract<ProgressEvent, { stage: 'shard' }>): string => {
+    const elapsed = phase?.label === 'shards' ? (now() - phase.startMs) / 1000 : 0;
+    return `  ${e.images} images${elapsed > 0 ? ` (${(e.images / elapsed).toFixed(1)} images/s)` : ''}, ${e.workers} worker${e.workers === 1 ? '' : 's'}`;
+  };
+
+  const onCount = (e: { label: string; unit: string; done: number; total: number; cached: number }, note = '') => {
     if (!phase || e.label !== phase.label || e.total !== phase.total || e.done < phase.lastDone) {
       phase = { label: e.label, unit: e.unit, total: e.total, startMs: now(), startDone: e.done, lastDone: e.done, lastDecile: -1 };
     }
     phase.lastDone = e.done;
-    const text = countText(phase, e.done, e.cached);
+    const text = countText(phase, e.done, e.cached) + note;
     const complete = e.done >= e.total;
     if (tty) {
       stream.write(CLEAR_LINE + text);
@@ -154,6 +159,9 @@ export function createProgressRenderer(options: ProgressRendererOptions): Progre
     switch (event.stage) {
       case 'extract':
         onCount({ label: 'features', unit: 'items/s', done: event.done, total: event.total, cached: event.cached });
+        return;
+      case 'shard':
+        onCount({ label: 'shards', unit: 'shards/s', done: event.done, total: event.total, cached: 0 }, shardNote(event));
         return;
       case 'generate':
         onCount({ label: event.what, unit: 'files/s', done: event.done, total: event.total, cached: 0 });

@@ -25,7 +25,13 @@ export type ErrorCode =
   /** An input path is not a regular file (a FIFO, a device, a folder where a file is read). */
   | 'HS_INPUT_NOT_A_FILE'
   /** An input file is larger than the limit for its kind. */
-  | 'HS_INPUT_TOO_LARGE';
+  | 'HS_INPUT_TOO_LARGE'
+  /** A --queue URL (Redis) that cannot be reached, or a connection to it that dropped. */
+  | 'HS_QUEUE_UNREACHABLE'
+  /** A worker whose headstart version, backbone weights or preprocessing differ from the coordinator's. */
+  | 'HS_WORKER_MISMATCH'
+  /** A shard of distributed extraction that failed on every attempt, or a worker process that died too often. */
+  | 'HS_SHARD_FAILED';
 
 export class HeadstartError extends Error {
   readonly code: ErrorCode;

@@ -5,14 +5,16 @@ import type { FeatureSet, SkippedFile } from '../data/index.js';
 import { argmaxRows, computeMetrics, topKAccuracy } from '../evaluate/index.js';
 import type { ClassificationMetrics } from '../evaluate/index.js';
 import { writeReport } from '../report/index.js';
-import { extractFeatures, textFeatures } from '../zoo/index.js';
+import { textFeatures } from '../zoo/index.js';
+import { checkDistributedExtraction, extractFeaturesDistributed } from './extract.js';
+import type { DistributedExtractionOptions } from './extract.js';
 import { badRowsAsSkipped } from './feature-stage.js';
 import { openFeatureCache, resolveHome, WORKFLOW_OPTION_KEYS } from './shared-options.js';
 import type { WorkflowOptions } from './shared-options.js';
 import { loadAnyModel } from './transfer-model.js';
 import type { TextTransferModel, TransferModel } from './transfer-model.js';
 
-export interface EvaluateModelOptions extends WorkflowOptions {
+export interface EvaluateModelOptions extends WorkflowOptions, DistributedExtractionOptions {
   /** A model directory written by `train`. */
   model: string;
   /** Labelled data of the model's kind: images (a folder with one sub-folder per class, or a manifest), or a text dataset. */
@@ -37,7 +39,7 @@ export interface EvaluateModelResult {
   durationMs: number;
 }
 
-const KNOWN_OPTIONS = [...WORKFLOW_OPTION_KEYS, 'model', 'data', 'reportDir', 'topK', 'textColumn', 'labelColumn'];
+const KNOWN_OPTIONS = [...WORKFLOW_OPTION_KEYS, 'model', 'data', 'reportDir', 'topK', 'textColumn', 'labelColumn', 'distribute'];
 
 /** Features of the labelled data, in the model's class order, with what was passed over. */
 async function labelledFeatures(
@@ -58,6 +60,7 @@ async function labelledFeatures(
   const onBadFile = options.onBadFile ?? 'skip';
   const progress = { signal: options.signal, onProgress: options.onProgress };
   if (model.modality === 'text') {
+    if (options.distribute !== undefined) throw new HeadstartError('HS_INVALID_OPTION', `${options.model} is a text model: distribute (--workers, --queue) spreads image feature extraction only. Drop it.`);
     const { textColumn, labelColumn } = model.manifest.text;
     const data = await loadTextDataset(options.data, {
       textColumn: options.textColumn ?? textColumn,
@@ -73,13 +76,14 @@ async function labelledFeatures(
   if (textOnly.length > 0) throw new HeadstartError('HS_INVALID_OPTION', `${options.model} is an image model: ${textOnly.join(' and ')} apply to text models only. Drop them.`);
   const data = await loadImageDataset(options.data, { onBadFile, allowSingleClass: true });
   checkClasses(data.classes);
-  const { features, skipped } = await extractFeatures(model.backbone, { items: data.items, classes: labels }, { cache, onBadFile, ...progress });
+  const { features, skipped } = await extractFeaturesDistributed(model.backbone, { items: data.items, classes: labels }, { cache, onBadFile, ...progress, distribute: options.distribute, home: resolveHome(options) });
   return { features, skipped: [...data.skipped, ...skipped] };
 }
 
 /** Scores a saved model (image or text) on labelled data and writes an HTML report with the confusion matrix and training curves. */
 export async function evaluateModel(options: EvaluateModelOptions): Promise<EvaluateModelResult> {
   rejectUnknownKeys('evaluateModel', options, KNOWN_OPTIONS);
+  checkDistributedExtraction(options);
   const started = performance.now();
   const model = await loadAnyModel(options.model, { home: resolveHome(options), engine: options.engine, onProgress: options.onProgress });
   const cache = openFeatureCache(options);

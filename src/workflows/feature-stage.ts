@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { promises as fs } from 'node:fs';
-import { HeadstartError, sha256 } from '../core/index.js';
+import { HeadstartError, invalidOption, sha256 } from '../core/index.js';
 import type { ProgressCallback } from '../core/index.js';
 import { TfIdf, datasetWarnings, detectDatasetKind, loadImageDataset, loadTextDataset, selectFeatureRows } from '../data/index.js';
 import type { BadFilePolicy, BadRow, FeatureCache, ImageDataset, SkippedFile, TextDataset, TextItem } from '../data/index.js';
@@ -13,11 +13,13 @@ import {
 } from '../zoo/index.js';
 import type { Backbone, ExtractFeaturesResult, ModelCard, TestTimeAugmentation, TextModelCard, TextPooling } from '../zoo/index.js';
 import type { BackboneChoiceRecord, ImageBackboneRef, ImageModelManifest, Modality, TextModelManifest } from './model-manifest.js';
+import { extractFeaturesDistributed } from './extract.js';
+import type { DistributedExtractionOptions } from './extract.js';
 import { resolveHome } from './shared-options.js';
 import type { WorkflowOptions } from './shared-options.js';
 
 /** The train options the feature stage reads (see TrainOptions). */
-export interface FeatureStageOptions extends WorkflowOptions {
+export interface FeatureStageOptions extends WorkflowOptions, DistributedExtractionOptions {
   data: string;
   val?: string;
   backbone?: string;
@@ -137,11 +139,16 @@ export async function imageFeatureStage(options: FeatureStageOptions, onBadFile:
     warnings: await datasetWarnings(all, val),
     async open(cache, selectOn) {
       const id = options.backbone ?? defaults.backbone;
+      const tta = options.tta ?? (id === AUTO_BACKBONE ? defaults.tta : 'none');
+      if (options.distribute !== undefined && tta !== 'none') {
+        throw invalidOption(`distribute (--workers, --queue) spreads plain feature extraction; test-time augmentation '${tta}' runs in this process only. Pass tta 'none' (--tta none), or drop distribute.`);
+      }
       const chosen = id === AUTO_BACKBONE ? await chooseImageBackbones(options, cache, selectOn ?? all, onBadFile) : undefined;
       const parts = chosen?.parts ?? [
         await loadBackbone(id, { cut: options.cut, pooling: options.pooling as Pooling | undefined, engine: options.engine, home: resolveHome(options), onProgress: options.onProgress }),
       ];
-      return imageFeaturizer(parts, { tta: options.tta ?? (chosen ? defaults.tta : 'none'), choice: chosen?.choice, cache, onBadFile, signal: options.signal, onProgress: options.onProgress });
+      const job = { tta, choice: chosen?.choice, cache, onBadFile, signal: options.signal, onProgress: options.onProgress, distribute: options.distribute, home: resolveHome(options) };
+      return imageFeaturizer(parts, job);
     },
   };
 }
@@ -159,7 +166,16 @@ function backboneRef(backbone: Backbone): ImageBackboneRef {
  */
 function imageFeaturizer(
   parts: Backbone[],
-  job: { tta: TestTimeAugmentation; choice: BackboneChoiceRecord | undefined; cache: FeatureCache | undefined; onBadFile: BadFilePolicy; signal?: AbortSignal; onProgress?: ProgressCallback },
+  job: {
+    tta: TestTimeAugmentation;
+    choice: BackboneChoiceRecord | undefined;
+    cache: FeatureCache | undefined;
+    onBadFile: BadFilePolicy;
+    signal?: AbortSignal;
+    onProgress?: ProgressCallback;
+    distribute: DistributedExtractionOptions['distribute'];
+    home: string;
+  },
 ): Featurizer {
   const [main] = parts as [Backbone, ...Backbone[]];
   const { tta, choice } = job;
@@ -169,8 +185,12 @@ function imageFeaturizer(
     async featurize(dataset) {
       const results: ExtractFeaturesResult[] = [];
       for (const part of parts) {
-        const source = tta === 'none' ? part : combineBackbones([part], { tta });
-        results.push(await extractFeatures(source, dataset, { cache: job.cache, onBadFile: job.onBadFile, signal: job.signal, onProgress: job.onProgress }));
+        const extractOptions = { cache: job.cache, onBadFile: job.onBadFile, signal: job.signal, onProgress: job.onProgress };
+        results.push(
+          tta === 'none'
+            ? await extractFeaturesDistributed(part, dataset, { ...extractOptions, distribute: job.distribute, home: job.home })
+            : await extractFeatures(combineBackbones([part], { tta }), dataset, extractOptions),
+        );
       }
       const [first] = results as [ExtractFeaturesResult, ...ExtractFeaturesResult[]];
       if (results.length === 1) return first;

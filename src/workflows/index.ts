@@ -44,3 +44,5 @@ export type { UpdateModelOptions, UpdateModelResult } from './update-model.js';
 export type { ModelVersion } from './model-manifest.js';
 export { benchmarkContinual, BENCHMARK_CONTINUAL_DEFAULTS, CONTINUAL_PROTOCOLS, CONTINUAL_TABLE_HEADER, continualTableRows } from './benchmark-continual.js';
 export type { BenchmarkContinualOptions, BenchmarkContinualResult, ContinualProtocol, ContinualRun, ContinualSummary } from './benchmark-continual.js';
+export { extractDataset, EXTRACT_DATASET_DEFAULTS } from './extract.js';
+export type { ExtractDatasetOptions, ExtractDatasetResult, DistributedExtractionOptions } from './extract.js';

@@ -7,7 +7,9 @@ import { trainHead } from '../heads/index.js';
 import { writeDiagnosticsReport } from '../report/index.js';
 import type { BarChartSpec, DiagnosticsReportInput } from '../report/index.js';
 import { kendallTau, scoreHScore, scoreLeep, scoreLogMe, scoreNce, softmaxRows, spearmanCorrelation } from '../select/index.js';
-import { extractFeatures, getModelCard, listBackbones, loadBackbone } from '../zoo/index.js';
+import { getModelCard, listBackbones, loadBackbone } from '../zoo/index.js';
+import { checkDistributedExtraction, extractFeaturesDistributed } from './extract.js';
+import type { DistributedExtractionOptions } from './extract.js';
 import type { Backbone, ModelCard } from '../zoo/index.js';
 import { openFeatureCache, prepareOutputFolder, resolveHome, WORKFLOW_OPTION_KEYS } from './shared-options.js';
 import type { OutputFolderOptions, WorkflowOptions } from './shared-options.js';
@@ -19,7 +21,7 @@ export const TRANSFER_SCORES: readonly TransferScore[] = ['logme', 'hScore', 'le
 /** A backbone whose card lists a cut point of this name has a source classifier: LEEP and NCE use its softmax. */
 export const SOURCE_LOGITS_CUT = 'logits';
 
-export interface RankBackbonesOptions extends WorkflowOptions, OutputFolderOptions {
+export interface RankBackbonesOptions extends WorkflowOptions, OutputFolderOptions, DistributedExtractionOptions {
   /** Labelled target images: a folder with one sub-folder per class, or a manifest. */
   data: string;
   /** Zoo ids to score. @default every backbone in the zoo (bundled and registered) */
@@ -82,7 +84,7 @@ export interface RankBackbonesResult {
 
 export const RANK_BACKBONES_DEFAULTS = { rankBy: 'logme' as TransferScore, verify: false, testFraction: 0.3, seed: 42, report: true };
 
-const KNOWN_OPTIONS = [...WORKFLOW_OPTION_KEYS, 'data', 'backbones', 'rankBy', 'verify', 'testFraction', 'seed', 'out', 'force', 'report'];
+const KNOWN_OPTIONS = [...WORKFLOW_OPTION_KEYS, 'data', 'backbones', 'rankBy', 'verify', 'testFraction', 'seed', 'out', 'force', 'report', 'distribute'];
 
 /** Display names of the scores. */
 export const TRANSFER_SCORE_NAMES: Record<TransferScore, string> = { logme: 'LogME', hScore: 'H-score', leep: 'LEEP', nce: 'NCE' };
@@ -100,6 +102,7 @@ export function defaultReportDir(kind: string, data: string): string {
 
 function checkOptions(options: RankBackbonesOptions): void {
   rejectUnknownKeys('rankBackbones', options, KNOWN_OPTIONS);
+  checkDistributedExtraction(options);
   if (!options.data) throw invalidOption('rankBackbones needs data: a labelled image folder or a manifest.');
   if (options.rankBy !== undefined && !TRANSFER_SCORES.includes(options.rankBy)) throw invalidChoice('rankBy', options.rankBy, TRANSFER_SCORES);
   if (options.backbones !== undefined) {
@@ -255,8 +258,8 @@ export async function rankBackbones(options: RankBackbonesOptions): Promise<Rank
       throwIfAborted(options.signal);
       const backbone = await loadBackbone(id, { engine: options.engine, home, onProgress: options.onProgress });
       try {
-        const extractOptions = { cache, onBadFile, signal: options.signal, onProgress: options.onProgress };
-        const extraction = await extractFeatures(backbone, dataset, extractOptions);
+        const extractOptions = { cache, onBadFile, signal: options.signal, onProgress: options.onProgress, distribute: options.distribute, home };
+        const extraction = await extractFeaturesDistributed(backbone, dataset, extractOptions);
         if (rows.length === 0) skipped.push(...extraction.skipped);
         const features = extraction.features;
         const logme = timed(() => scoreLogMe(features));
@@ -267,7 +270,7 @@ export async function rankBackbones(options: RankBackbonesOptions): Promise<Rank
         if (hasClassifier(backbone.card)) {
           const classifier = await loadBackbone(id, { cut: SOURCE_LOGITS_CUT, engine: backbone.engine, home });
           try {
-            const logits = await extractFeatures(classifier, dataset, extractOptions);
+            const logits = await extractFeaturesDistributed(classifier, dataset, extractOptions);
             extractLogits = logits.durationMs;
             const probabilities = softmaxRows(logits.features);
             leep = timed(() => scoreLeep(probabilities));

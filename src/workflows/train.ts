@@ -22,6 +22,8 @@ import type { FittedModel, KeepChoice } from './no-transfer-baseline.js';
 import { openFeatureCache, WORKFLOW_OPTION_KEYS } from './shared-options.js';
 import type { WorkflowOptions } from './shared-options.js';
 import { MANIFEST_FILE } from './transfer-model.js';
+import { checkDistributedExtraction } from './extract.js';
+import type { DistributedExtractionOptions } from './extract.js';
 import { FINE_TUNE_TRAIN_KEYS, trainFineTuned } from './train-finetune.js';
 import type { FineTuneTrainOptions } from './train-finetune.js';
 
@@ -31,7 +33,7 @@ type HeadOptions = Omit<TrainHeadOptions, 'kind' | 'val' | 'engine' | 'callbacks
 export type TrainStrategy = 'features' | 'finetune';
 export const TRAIN_STRATEGIES: readonly TrainStrategy[] = ['features', 'finetune'];
 
-export interface TrainOptions extends WorkflowOptions, HeadOptions, FineTuneTrainOptions {
+export interface TrainOptions extends WorkflowOptions, HeadOptions, FineTuneTrainOptions, DistributedExtractionOptions {
   /** @default 'features' */
   strategy?: TrainStrategy;
   /**
@@ -132,6 +134,7 @@ const KNOWN_OPTIONS = [
   ...WORKFLOW_OPTION_KEYS,
   ...Object.keys(TRAIN_HEAD_DEFAULTS).filter((k) => k !== 'kind'),
   'data', 'out', 'force', 'val', 'backbone', 'backboneCandidates', 'tta', 'cut', 'pooling', 'head', 'split', 'perClass', 'report', 'keep', 'strategy', 'textColumn', 'labelColumn', ...FINE_TUNE_TRAIN_KEYS,
+  'distribute',
 ];
 
 /** Checks `out` before any training: see `prepareOutput`. Model folders written before output markers have headstart.json. */
@@ -169,6 +172,10 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const modality = await trainingModality(options.data, options.textColumn);
   const kind = options.head ?? (modality === 'text' ? TRAIN_DEFAULTS.textHead : TRAIN_DEFAULTS.head);
   checkModalityOptions(modality, options);
+  checkDistributedExtraction(options);
+  if (options.distribute !== undefined && (modality === 'text' || strategy === 'finetune')) {
+    throw invalidOption(`distribute spreads image feature extraction (strategy 'features'); ${modality === 'text' ? `${options.data} is a text dataset` : "strategy 'finetune' runs its own trunk"}. Drop distribute (--workers, --queue).`);
+  }
   const stage = modality === 'text' ? await textFeatureStage(options, onBadFile) : await imageFeatureStage(options, onBadFile, { backbone: TRAIN_DEFAULTS.imageBackbone, tta: TRAIN_DEFAULTS.tta });
   const warnings: string[] = [...stage.warnings];
   const { all, unit } = stage;

@@ -4,11 +4,14 @@ import { decodeImage } from '../data/index.js';
 import type { BadFilePolicy, FeatureCache, FeatureSet, ImageDataset, LabeledItem, SkippedFile } from '../data/index.js';
 import type { Backbone } from './backbone.js';
 
+/** What extraction needs of a feature store: a {@link FeatureCache}, or a recorder that keeps what was computed. */
+export type FeatureStore = Pick<FeatureCache, 'getMany' | 'putMany'>;
+
 export interface ExtractFeaturesOptions {
   /** Images per engine call; the pixels of two batches (the one running, the next decoding) are held in memory. @default 16 */
   batchSize?: number;
   /** Reuse and store features here. Without a cache every image is run through the backbone. */
-  cache?: FeatureCache;
+  cache?: FeatureStore;
   /** @default 'skip' */
   onBadFile?: BadFilePolicy;
   signal?: AbortSignal;
@@ -46,7 +49,7 @@ interface PreparedBatch {
  * Reads, hashes and looks up a batch, then starts decoding its misses without waiting for them: sharp decodes on
  * libuv threads, so they progress while the engine (which holds the JS thread during a run) works on another batch.
  */
-async function prepareBatch(items: LabeledItem[], backbone: Backbone, cache: FeatureCache | undefined): Promise<PreparedBatch> {
+async function prepareBatch(items: LabeledItem[], backbone: Backbone, cache: FeatureStore | undefined): Promise<PreparedBatch> {
   const bytes = await Promise.all(
     items.map((item) =>
       readInputFile(item.path, 'image').catch((err: unknown) =>

@@ -7,7 +7,7 @@ export type { Backbone, LoadBackboneOptions } from './backbone.js';
 export { combineBackbones, joinFeatureRows, TEST_TIME_AUGMENTATIONS } from './combined-backbone.js';
 export type { CombineBackbonesOptions, TestTimeAugmentation } from './combined-backbone.js';
 export { extractFeatures } from './extract-features.js';
-export type { ExtractFeaturesOptions, ExtractFeaturesResult } from './extract-features.js';
+export type { ExtractFeaturesOptions, ExtractFeaturesResult, FeatureStore } from './extract-features.js';
 export { backboneAsOnnx } from './onnx-copy.js';
 export { saveSourceModel, loadSourceModel, readSourceModelInfo } from './source-model.js';
 

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { evaluateModel, formatMetricsSummary } from '../../index.js';
 import type { EvaluateModelOptions, EvaluateModelResult } from '../../index.js';
 import { defineCommand } from '../command-spec.js';
-import { DATA_POLICY_FLAGS, envHelp, resolveBadFilePolicy } from '../common-flags.js';
+import { DATA_POLICY_FLAGS, DISTRIBUTE_FLAGS, envHelp, distributeOption, resolveBadFilePolicy, resolveDistribute } from '../common-flags.js';
 import { percent, warningLines } from './result-text.js';
 import { workflowOptions } from './workflow-options.js';
 
@@ -31,6 +31,7 @@ export const evalCommand = defineCommand({
     'text-column': { kind: 'string', placeholder: 'NAME', default: 'the training column', description: 'Text models: the column or key holding the text.', group: 'Data' },
     'label-column': { kind: 'string', placeholder: 'NAME', default: 'the training column', description: 'Text models: the column or key holding the label.', group: 'Data' },
     ...DATA_POLICY_FLAGS,
+    ...DISTRIBUTE_FLAGS,
     'report-dir': { kind: 'string', placeholder: 'DIR', default: '<model>/eval-report', description: 'Where report.html and metrics.json go.', group: 'Output' },
     'top-k': { kind: 'integer', min: 1, default: 3, description: 'Also report top-k accuracy for this k.', group: 'Output' },
   },
@@ -39,6 +40,7 @@ export const evalCommand = defineCommand({
   async run({ flags }, ctx) {
     const options: EvaluateModelOptions = {
       ...workflowOptions(ctx, { noCache: flags.noCache, onBadFile: resolveBadFilePolicy(flags, 'eval') }),
+      ...distributeOption(resolveDistribute(flags, 'eval')),
       model: flags.model,
       data: flags.data,
     };

@@ -7,6 +7,7 @@ import { demoSim2RealCommand } from './demo-sim2real.js';
 import { demoSpeakersCommand } from './demo-speakers.js';
 import { demoSentimentCommand } from './demo-sentiment.js';
 import { evalCommand } from './eval.js';
+import { extractCommand } from './extract.js';
 import { exportCommand } from './export.js';
 import { lrFindCommand } from './lr-find.js';
 import { predictCommand } from './predict.js';
@@ -18,6 +19,7 @@ import { synthSpeechCommand } from './synth-speech.js';
 import { trainCommand } from './train.js';
 import { updateCommand } from './update.js';
 import { benchmarkContinualCommand } from './benchmark-continual.js';
+import { workerCommand } from './worker.js';
 import { zooAddCommand } from './zoo-add.js';
 import { zooLayersCommand } from './zoo-layers.js';
 import { zooListCommand } from './zoo-list.js';
@@ -48,4 +50,6 @@ export const COMMANDS: readonly CommandSpec[] = [
   synthDigitsCommand,
   synthSpeechCommand,
   dataMnistCommand,
+  extractCommand,
+  workerCommand,
 ];

@@ -1,7 +1,7 @@
 import { formatTable, rankBackbones, RANK_BACKBONES_DEFAULTS, TRANSFER_SCORE_NAMES, TRANSFER_SCORES } from '../../index.js';
 import type { RankBackbonesOptions, RankBackbonesResult } from '../../index.js';
 import { defineCommand } from '../command-spec.js';
-import { DATA_POLICY_FLAGS, envHelp, FORCE_FLAG, resolveBadFilePolicy } from '../common-flags.js';
+import { DATA_POLICY_FLAGS, DISTRIBUTE_FLAGS, envHelp, distributeOption, FORCE_FLAG, resolveBadFilePolicy, resolveDistribute } from '../common-flags.js';
 import { usageError } from '../errors.js';
 import { percent, reportLines, warningLines } from './result-text.js';
 import { workflowOptions } from './workflow-options.js';
@@ -70,6 +70,7 @@ export const rankCommand = defineCommand({
   flags: {
     data: { kind: 'string', placeholder: 'DIR', required: true, description: 'Labelled target images: a folder with one sub-folder per class, or a manifest.', group: 'Data' },
     ...DATA_POLICY_FLAGS,
+    ...DISTRIBUTE_FLAGS,
     backbones: { kind: 'string', placeholder: 'ID,ID', default: 'every zoo backbone', description: "Comma-separated zoo ids to score ('headstart zoo list').", group: 'Ranking' },
     'rank-by': { kind: 'choice', choices: TRANSFER_SCORES, default: RANK_BACKBONES_DEFAULTS.rankBy, description: 'The score the ranking follows.', group: 'Ranking' },
     verify: { kind: 'boolean', description: 'Also train a linear probe per backbone and report its test accuracy.', group: 'Ranking' },
@@ -91,6 +92,7 @@ export const rankCommand = defineCommand({
   async run({ flags }, ctx) {
     const options: RankBackbonesOptions = {
       ...workflowOptions(ctx, { noCache: flags.noCache, onBadFile: resolveBadFilePolicy(flags, 'rank') }),
+      ...distributeOption(resolveDistribute(flags, 'rank')),
       data: flags.data,
     };
     if (flags.backbones !== undefined) {

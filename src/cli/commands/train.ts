@@ -2,7 +2,7 @@ import { TEST_TIME_AUGMENTATIONS, BATCH_NORM_MODES, FINE_TUNE_DEFAULTS, FINE_TUN
 import type { TrainOptions, TrainResult } from '../../index.js';
 import { defineCommand } from '../command-spec.js';
 import type { FlagSpec } from '../command-spec.js';
-import { DATA_POLICY_FLAGS, envHelp, FORCE_FLAG, resolveBadFilePolicy } from '../common-flags.js';
+import { DATA_POLICY_FLAGS, DISTRIBUTE_FLAGS, envHelp, distributeOption, FORCE_FLAG, resolveBadFilePolicy, resolveDistribute } from '../common-flags.js';
 import { usageError } from '../errors.js';
 import { backboneText, percent, quotedPath, trainingReportPath, warningLines } from './result-text.js';
 import { workflowOptions } from './workflow-options.js';
@@ -160,6 +160,7 @@ export const trainCommand = defineCommand({
     'text-column': { kind: 'string', placeholder: 'NAME', default: 'text', description: 'Text datasets: the column (CSV, TSV) or key (JSONL) holding the text.', group: 'Data' },
     'label-column': { kind: 'string', placeholder: 'NAME', default: 'label', description: 'Text datasets: the column or key holding the label.', group: 'Data' },
     ...DATA_POLICY_FLAGS,
+    ...DISTRIBUTE_FLAGS,
     backbone: {
       ...BACKBONE_FLAG,
       default: TRAIN_DEFAULTS.imageBackbone,
@@ -205,6 +206,7 @@ export const trainCommand = defineCommand({
   async run({ flags }, ctx) {
     const options: TrainOptions = {
       ...workflowOptions(ctx, { noCache: flags.noCache, onBadFile: resolveBadFilePolicy(flags, 'train') }),
+      ...distributeOption(resolveDistribute(flags, 'train')),
       data: flags.data,
       out: flags.out,
       ...splitOptions(flags, 'train'),
