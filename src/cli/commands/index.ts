@@ -13,6 +13,7 @@ import { predictCommand } from './predict.js';
 import { pretrainCommand } from './pretrain.js';
 import { rankCommand } from './rank.js';
 import { shiftCommand } from './shift.js';
+import { studioCommand } from './studio.js';
 import { synthDigitsCommand } from './synth-digits.js';
 import { synthSpeechCommand } from './synth-speech.js';
 import { trainCommand } from './train.js';
@@ -41,6 +42,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   zooShowCommand,
   zooLayersCommand,
   zooAddCommand,
+  studioCommand,
   synthDigitsCommand,
   synthSpeechCommand,
   dataMnistCommand,
