@@ -5,7 +5,6 @@ const MAX_LABEL_CHARS = 64;
 const MAX_FILE_NAME_CHARS = 100;
 /** Characters no class folder may hold: path separators, and what Windows refuses in a file name. */
 const FORBIDDEN = /[/\\<>:"|?*]/;
-// eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
 /**
@@ -36,7 +35,6 @@ export function checkLabel(raw: unknown): string {
  */
 export function safeFileName(raw: string, fallback: string): string {
   const base = raw.normalize('NFC').split(/[/\\]/).pop() ?? '';
-  // eslint-disable-next-line no-control-regex
   let name = base.replace(/[<>:"|?*\u0000-\u001f\u007f]/g, '_').replace(/\s+/g, ' ').trim().replace(/^\.+/, '');
   if (name === '') name = fallback;
   if (name.length > MAX_FILE_NAME_CHARS) {

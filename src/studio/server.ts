@@ -1,5 +1,5 @@
 import { createServer } from 'node:http';
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -285,7 +285,9 @@ class Studio {
   }
 
   private async modelView(): Promise<ModelView | undefined> {
-    if (!this.view && this.project) this.view = await viewModel(this.project, this.home);
+    if (!this.view && this.project && (await readModelManifest(this.project.modelDir).catch(() => undefined))) {
+      this.view = await viewModel(this.project, await this.model());
+    }
     return this.view;
   }
 

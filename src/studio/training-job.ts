@@ -1,8 +1,8 @@
 import path from 'node:path';
 import {
-  HeadstartError, loadImageDataset, loadTextDataset, predict, readModelManifest, renderConfusionHeatmap, renderTrainingCurves, splitDataset, textRowId, train, TRAIN_DEFAULTS,
+  HeadstartError, loadImageDataset, loadTextDataset, predict, renderConfusionHeatmap, renderTrainingCurves, splitDataset, textRowId, train, TRAIN_DEFAULTS,
 } from '../index.js';
-import type { ClassificationMetrics, HeadKind, ModelManifest, ProgressEvent, TrainStrategy } from '../index.js';
+import type { ClassificationMetrics, HeadKind, ModelManifest, ProgressEvent, TextTransferModel, TrainStrategy, TransferModel } from '../index.js';
 import type { ProjectStore } from './project-store.js';
 
 /** What the page may choose: `train`'s main options. */
@@ -106,28 +106,26 @@ export async function trainProject(
  * fractions and seed), each of its examples is classified with `predict`, and the confusion matrix is rebuilt from
  * those predictions. When it differs from the one `train` saved (the data changed since), a warning says so.
  */
-export async function viewModel(project: ProjectStore, home: string | undefined): Promise<ModelView | undefined> {
-  const manifest = await readModelManifest(project.modelDir).catch(() => undefined);
-  if (!manifest) return undefined;
+export async function viewModel(project: ProjectStore, model: TransferModel | TextTransferModel): Promise<ModelView | undefined> {
+  const manifest = model.manifest;
   const split = manifest.metrics.test ? 'test' : 'val';
   const saved = manifest.metrics.test ?? manifest.metrics.val;
   if (!saved) return undefined;
   const classes = manifest.labels;
   const seed = manifest.training.seed;
-  const common = home !== undefined ? { home } : {};
   let evaluated: { file: string; label: string; predicted: string; top: EvaluatedExample['top'] }[];
-  if (manifest.modality === 'text') {
+  if (model.modality === 'text') {
     const data = await loadTextDataset(project.classesDir);
     const byId = new Map(data.items.map((it) => [textRowId(it), it]));
     const items = { source: data.source, classes: data.classes, items: data.items.map((it) => ({ path: textRowId(it), label: it.label })), skipped: [] };
     const part = splitDataset(items, { fractions: TRAIN_DEFAULTS.split, seed })[split].items.map((it) => byId.get(it.path)).filter((it) => it !== undefined);
-    const { predictions } = await predict({ model: project.modelDir, texts: part.map((it) => it.text), topK: classes.length, ...common });
+    const { predictions } = await predict({ model, texts: part.map((it) => it.text), topK: classes.length });
     evaluated = predictions.map((p, i) => ({ file: part[i]?.file ?? '', label: part[i]?.label ?? '', predicted: p.label, top: p.top }));
   } else {
     const data = await loadImageDataset(project.classesDir);
     const part = splitDataset(data, { fractions: TRAIN_DEFAULTS.split, seed })[split].items;
     const labelOf = new Map(part.map((it) => [it.path, it.label]));
-    const { predictions } = await predict({ model: project.modelDir, files: part.map((it) => it.path), topK: classes.length, ...common });
+    const { predictions } = await predict({ model, files: part.map((it) => it.path), topK: classes.length });
     evaluated = predictions.map((p) => ({ file: p.file, label: labelOf.get(p.file) ?? '', predicted: p.label, top: p.top }));
   }
   const cells: EvaluatedExample[][][] = classes.map(() => classes.map(() => []));

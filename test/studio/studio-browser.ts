@@ -4,6 +4,7 @@
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, mkdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -62,6 +63,9 @@ export function startStudioProcess(projectDir: string, home: string): Promise<Ru
 
 /** A fresh chromium profile with the fake camera, headless; closing the context removes the profile. */
 export async function launchBrowser(): Promise<{ context: BrowserContext; close(): Promise<void> }> {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`${CHROMIUM} not found: install Debian's chromium (bash scripts/install-system-packages.sh, which npm test runs).`);
+  }
   const profile = await mkdtemp(path.join(os.tmpdir(), 'headstart-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
@@ -84,4 +88,14 @@ export async function launchBrowser(): Promise<{ context: BrowserContext; close(
 export async function screenshot(page: Page, name: string): Promise<void> {
   await mkdir(SCREENSHOTS, { recursive: true });
   await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
+}
+
+/** Waits until `selector` matches `count` elements (`op` '>=' for at least). A string predicate: it runs in the page. */
+export async function waitForCount(page: Page, selector: string, count: number, op: '===' | '>=' = '===', timeout = 30_000): Promise<void> {
+  await page.waitForFunction(`document.querySelectorAll(${JSON.stringify(selector)}).length ${op} ${count}`, undefined, { timeout });
+}
+
+/** Waits for a message in the page's message area that contains `text`. */
+export async function waitForMessage(page: Page, text: string): Promise<void> {
+  await page.locator('#messages .message', { hasText: text }).first().waitFor();
 }
