@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 import type { BrowserContext, Page } from 'playwright-core';
+import { expect } from 'vitest';
 import { BIN, REPO } from '../cli/run-headstart.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
@@ -90,9 +91,11 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
 }
 
-/** Waits until `selector` matches `count` elements (`op` '>=' for at least). A string predicate: it runs in the page. */
+/** Waits until `selector` matches `count` elements (`op` '>=' for at least), polling from Node (the page's CSP forbids eval). */
 export async function waitForCount(page: Page, selector: string, count: number, op: '===' | '>=' = '===', timeout = 30_000): Promise<void> {
-  await page.waitForFunction(`document.querySelectorAll(${JSON.stringify(selector)}).length ${op} ${count}`, undefined, { timeout });
+  const poll = expect.poll(() => page.locator(selector).count(), { timeout, interval: 100 });
+  if (op === '===') await poll.toBe(count);
+  else await poll.toBeGreaterThanOrEqual(count);
 }
 
 /** Waits for a message in the page's message area that contains `text`. */
