@@ -10,8 +10,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 import type { BrowserContext, Page } from 'playwright-core';
-import { expect } from 'vitest';
-import { BIN, REPO } from '../cli/run-headstart.js';
+import { afterAll, beforeAll, expect, inject } from 'vitest';
+import { BIN, ensureBuilt, REPO } from '../cli/run-headstart.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
 /** Screenshots the tests write (git-ignored), one per page state worth looking at. */
@@ -101,4 +101,43 @@ export async function waitForCount(page: Page, selector: string, count: number, 
 /** Waits for a message in the page's message area that contains `text`. */
 export async function waitForMessage(page: Page, text: string): Promise<void> {
   await page.locator('#messages .message', { hasText: text }).first().waitFor();
+}
+
+export interface StudioSession {
+  studio: RunningStudio;
+  context: BrowserContext;
+  /** Temp folder holding the project (removed afterwards). */
+  root: string;
+  home: string;
+}
+
+/** For a test file: a new project folder served by the built binary and a browser on it, all closed afterwards. */
+export function useStudioSession(projectName: string): () => StudioSession {
+  let session: StudioSession | undefined;
+  let browser: Awaited<ReturnType<typeof launchBrowser>> | undefined;
+  beforeAll(async () => {
+    ensureBuilt();
+    const home = inject('sharedHome');
+    const root = await mkdtemp(path.join(os.tmpdir(), 'headstart-studio-'));
+    const studio = await startStudioProcess(path.join(root, projectName), home);
+    browser = await launchBrowser();
+    session = { studio, context: browser.context, root, home };
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await session?.studio.stop();
+    if (session) await rm(session.root, { recursive: true, force: true });
+  });
+  return () => {
+    if (!session) throw new Error('The studio session did not start (see beforeAll).');
+    return session;
+  };
+}
+
+/** A new tab on the studio, once its script has rendered the project. */
+export async function openStudioPage(session: StudioSession): Promise<Page> {
+  const page = await session.context.newPage();
+  await page.goto(session.studio.url);
+  await page.waitForSelector('body[data-ready="true"]');
+  return page;
 }

@@ -1,15 +1,13 @@
 import { createServer, get } from 'node:http';
 import type { Server } from 'node:http';
 import { existsSync, promises as fs } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadImageDataset, readModelManifest } from '../../src/index.js';
-import { ensureBuilt, parseJsonStdout, runHeadstart } from '../cli/run-headstart.js';
+import { parseJsonStdout, runHeadstart } from '../cli/run-headstart.js';
 import { FLOWERS } from '../paths.js';
-import { launchBrowser, screenshot, startStudioProcess, waitForCount, waitForMessage } from './studio-browser.js';
-import type { RunningStudio } from './studio-browser.js';
+import { openStudioPage, screenshot, SCREENSHOTS, useStudioSession, waitForCount, waitForMessage } from './studio-browser.js';
 
 /** Photos per uploaded class: enough for a held-out split, small enough to keep the test quick. */
 const PER_CLASS = 20;
@@ -54,29 +52,11 @@ async function messages(page: Page): Promise<string> {
 }
 
 describe('headstart studio in chromium: an image project from upload to exported web page', () => {
-  let root = '';
-  let studio: RunningStudio | undefined;
-  let browser: Awaited<ReturnType<typeof launchBrowser>> | undefined;
-  const home = inject('sharedHome');
-
-  beforeAll(async () => {
-    ensureBuilt();
-    root = await fs.mkdtemp(path.join(os.tmpdir(), 'headstart-studio-'));
-    studio = await startStudioProcess(path.join(root, 'flowers-project'), home);
-    browser = await launchBrowser();
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await studio?.stop();
-    await fs.rm(root, { recursive: true, force: true });
-  });
+  const session = useStudioSession('flowers-project');
 
   it('creates a project, collects by upload and webcam, trains, inspects, tests, and exports a page that agrees with predict', async () => {
-    if (!studio || !browser) throw new Error('setup failed');
-    const page = await browser.context.newPage();
-    await page.goto(studio.url);
-    await page.waitForSelector('body[data-ready="true"]');
+    const { studio, context, home } = session();
+    const page = await openStudioPage(session());
 
     // A new folder: the page offers to create the project.
     await page.fill('#project-name', 'Flowers');
@@ -139,6 +119,7 @@ describe('headstart studio in chromium: an image project from upload to exported
     if (count > 0) expect(await page.locator('#cell-examples figure.example li').first().textContent()).toMatch(/^daisy: \d+\.\d%$/);
     expect(await page.locator('#curves svg').count()).toBeGreaterThan(0);
     await screenshot(page, '2-inspect');
+    await page.locator('#inspect').screenshot({ path: path.join(SCREENSHOTS, '2-inspect-section.png') });
 
     // Test an uploaded photo, then export for the browser.
     const testPhoto = (await photos('daisy'))[TEST_PHOTO_INDEX] as string;
@@ -160,7 +141,7 @@ describe('headstart studio in chromium: an image project from upload to exported
     // The exported folder on a plain static server, in a second page: same top class as `headstart predict`.
     const site = await serveFolder(webDir);
     try {
-      const exported = await browser.context.newPage();
+      const exported = await context.newPage();
       await exported.goto(site.url);
       await exported.waitForSelector('body[data-ready="true"]', { timeout: 60_000 });
       await exported.locator('#file').setInputFiles(testPhoto);
@@ -180,10 +161,8 @@ describe('headstart studio in chromium: an image project from upload to exported
   });
 
   it('reports bad input in the page and keeps the project valid', async () => {
-    if (!studio || !browser) throw new Error('setup failed');
-    const page = await browser.context.newPage();
-    await page.goto(studio.url);
-    await page.waitForSelector('body[data-ready="true"]');
+    const { studio, root } = session();
+    const page = await openStudioPage(session());
     const classesDir = path.join(studio.projectDir, 'classes');
     const before = (await fs.readdir(classesDir)).sort();
 
@@ -220,10 +199,10 @@ describe('headstart studio in chromium: an image project from upload to exported
   });
 
   it('refuses requests without the token, from another Host or Origin, and oversized bodies', async () => {
-    if (!studio) throw new Error('setup failed');
+    const { studio } = session();
     const noToken = await fetch(`${studio.origin}/api/state`);
     expect(noToken.status).toBe(403);
-    const withToken = (extra: Record<string, string> = {}) => ({ headers: { Cookie: `headstart_studio=${studio?.token}`, ...extra } });
+    const withToken = (extra: Record<string, string> = {}) => ({ headers: { Cookie: `headstart_studio=${studio.token}`, ...extra } });
     expect((await fetch(`${studio.origin}/api/state`, withToken())).status).toBe(200);
     expect(await statusOf(`${studio.origin}/api/state`, { Cookie: `headstart_studio=${studio.token}`, Host: `evil.example:${new URL(studio.origin).port}` })).toBe(403);
     const crossSite = await fetch(`${studio.origin}/api/classes`, { method: 'POST', body: '{"label":"x"}', ...withToken({ Origin: 'http://evil.example' }) });

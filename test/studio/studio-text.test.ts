@@ -1,44 +1,24 @@
 import { existsSync, promises as fs } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadTextDataset, readModelManifest } from '../../src/index.js';
-import { ensureBuilt, parseJsonStdout, runHeadstart } from '../cli/run-headstart.js';
+import { parseJsonStdout, runHeadstart } from '../cli/run-headstart.js';
 import { SENTIMENT } from '../paths.js';
-import { launchBrowser, screenshot, startStudioProcess, waitForCount } from './studio-browser.js';
-import type { RunningStudio } from './studio-browser.js';
+import { openStudioPage, screenshot, useStudioSession, waitForCount } from './studio-browser.js';
 
 /** Sentences per class pasted into the page. */
 const PER_CLASS = 50;
 const TYPED = 'The battery died after two days and support never answered.';
 
 describe('headstart studio in chromium: a text project', () => {
-  let root = '';
-  let studio: RunningStudio | undefined;
-  let browser: Awaited<ReturnType<typeof launchBrowser>> | undefined;
-  const home = inject('sharedHome');
-
-  beforeAll(async () => {
-    ensureBuilt();
-    root = await fs.mkdtemp(path.join(os.tmpdir(), 'headstart-studio-text-'));
-    studio = await startStudioProcess(path.join(root, 'reviews'), home);
-    browser = await launchBrowser();
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await studio?.stop();
-    await fs.rm(root, { recursive: true, force: true });
-  });
+  const session = useStudioSession('reviews');
 
   it('pastes sentences into two classes, trains, opens a confusion cell, classifies typed text like predict', async () => {
-    if (!studio || !browser) throw new Error('setup failed');
+    const { studio, home } = session();
     const lines = (await fs.readFile(path.join(SENTIMENT, 'amazon_cells_labelled.txt'), 'utf8')).split('\n').map((l) => l.trim().split('\t'));
     const of = (label: string) => lines.filter((l) => l[1] === label).slice(0, PER_CLASS).map((l) => l[0]).join('\n');
 
-    const page = await browser.context.newPage();
-    await page.goto(studio.url);
-    await page.waitForSelector('body[data-ready="true"]');
+    const page = await openStudioPage(session());
     await page.fill('#project-name', 'Reviews');
     await page.check('input[name="modality"][value="text"]');
     await page.click('#create-project');
