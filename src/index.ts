@@ -60,7 +60,7 @@ export type {
 // Text: datasets, tokenisers, text backbones (word vectors, ONNX sentence encoders)
 export { loadTextDataset, detectDatasetKind, tokenizeWords, WordPieceTokenizer, TEXT_FORMATS, BagOfWords, TokenIds, PAD_TOKEN, UNKNOWN_TOKEN } from './data/index.js';
 export type { TextDataset, TextItem, BadRow, TextFormat, LoadTextDatasetOptions, DatasetKind, TextEncoding, FitBagOfWordsOptions, FitTokenIdsOptions, TokenIdsJson } from './data/index.js';
-export { loadTextBackbone, registerTextBackbone, listTextBackbones, textFeatures, TEXT_POOLINGS, saveSourceModel, loadSourceModel, readSourceModelInfo } from './zoo/index.js';
+export { loadTextBackbone, registerTextBackbone, listTextBackbones, textFeatures, textRowId, TEXT_POOLINGS, saveSourceModel, loadSourceModel, readSourceModelInfo } from './zoo/index.js';
 export type { TextBackbone, TextModelCard, TextPooling, TextEmbedding, LoadTextBackboneOptions, TextFeaturesOptions, TextFeaturesResult, TextSourceInput, TextSourceModelInfo } from './zoo/index.js';
 
 // Synthetic and packaged datasets
@@ -99,10 +99,12 @@ export type {
 export { computeMetrics, topKAccuracy, argmaxRows } from './evaluate/index.js';
 export type { ClassificationMetrics } from './evaluate/index.js';
 export { renderHtmlReport, writeReport, formatTable, formatMetricsSummary } from './report/index.js';
+export { renderConfusionHeatmap, renderTrainingCurves } from './report/index.js';
 export type { ReportInput } from './report/index.js';
 
 // Errors and progress
 export { HeadstartError } from './core/index.js';
+export { writeFileAtomic, writeDirAtomic } from './core/index.js';
 export type { ErrorCode, ProgressEvent, ProgressCallback } from './core/index.js';
 
 // Safe outputs and bounded reads

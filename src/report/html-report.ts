@@ -163,7 +163,8 @@ function hasFinite(s: LineSeries): boolean {
   return s.points.some((p) => Number.isFinite(p.y));
 }
 
-function renderHistory(history: HistoryRecord[] | undefined): string {
+/** Loss and accuracy per epoch as SVG line charts in a <section>; empty for no history. */
+export function renderTrainingCurves(history: HistoryRecord[] | undefined): string {
   if (!history || history.length === 0) return '';
   const sorted = [...history].sort((a, b) => a.epoch - b.epoch);
   const figures: string[] = [];
@@ -256,7 +257,7 @@ export function renderHtmlReport(input: ReportInput): string {
     renderFacts(input.facts),
     renderPerClass(metrics),
     renderConfusion(metrics, classes),
-    renderHistory(input.history),
+    renderTrainingCurves(input.history),
     renderPhases(input.phases, input.history),
     renderSkipped(input.skipped),
   ].join('\n');

@@ -1,4 +1,5 @@
-export { renderHtmlReport, writeReport } from './html-report.js';
+export { renderHtmlReport, renderTrainingCurves, writeReport } from './html-report.js';
+export { renderConfusionHeatmap } from './confusion-heatmap.js';
 export type { HistoryRecord, ReportInput, WriteReportResult } from './html-report.js';
 export { formatTable, formatMetricsSummary } from './text-table.js';
 export type { ColumnAlign, FormatTableOptions } from './text-table.js';

@@ -14,6 +14,7 @@ import { predictCommand } from './predict.js';
 import { pretrainCommand } from './pretrain.js';
 import { rankCommand } from './rank.js';
 import { shiftCommand } from './shift.js';
+import { studioCommand } from './studio.js';
 import { synthDigitsCommand } from './synth-digits.js';
 import { synthSpeechCommand } from './synth-speech.js';
 import { trainCommand } from './train.js';
@@ -47,6 +48,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   zooShowCommand,
   zooLayersCommand,
   zooAddCommand,
+  studioCommand,
   synthDigitsCommand,
   synthSpeechCommand,
   dataMnistCommand,
