@@ -31,7 +31,7 @@ describe('train, eval and predict through the binary', () => {
 
   it('train --json prints one JSON result and draws progress on stderr', async () => {
     // The TF.js Layers backbone; the default (a graph model) is covered through the API in test/workflows.
-    const r = await run('train', '--data', FLOWERS, '--out', modelDir, '--backbone', 'mobilenet-v2', '--per-class-train', '10', '--per-class-test', '6', '--json');
+    const r = await run('train', '--data', FLOWERS, '--out', modelDir, '--backbone', 'mobilenet-v2', '--head', 'linear', '--per-class-train', '10', '--per-class-test', '6', '--json');
     expect(r.code, r.stderr).toBe(0);
     trained = parseJsonStdout<TrainResult>(r);
     expect(trained.modelDir).toBe(modelDir);
@@ -88,7 +88,7 @@ describe('train, eval and predict through the binary', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toBe('');
     expect(r.stdout).toContain('Trained a prototype head on mobilenet-v2');
-    expect(r.stdout).toMatch(/Test split \(30 images\)\nAccuracy \d+\.\d% \(\d+\/30\)/);
+    expect(r.stdout).toMatch(/Test split \(30 images\)\nAccuracy \d+\.\d% \(\d+\/30; 95% CI \d+\.\d-\d+\.\d%\)/);
     expect(r.stdout).toContain('Confusion matrix');
     expect(r.stdout).toContain(`Model   ${out}`);
     expect(r.stdout).toContain(`Report  ${path.join(out, 'report.html')}`);

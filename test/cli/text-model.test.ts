@@ -38,7 +38,7 @@ describe('a text model through the binary', () => {
 
     const human = await run('train', '--data', data, '--out', path.join(work, 'm2'), '--pooling', 'sif');
     expect(human.code, human.stderr).toBe(0);
-    expect(human.stdout).toContain('Trained a linear head on glove-wink-100d (sif pooling).');
+    expect(human.stdout).toContain('Trained a logistic head on glove-wink-100d (sif pooling).');
     expect(human.stdout).toContain('Sentences: 208 train, 46 val, 46 test');
     expect(human.stdout).toContain('headstart predict --model');
   });

@@ -24,7 +24,7 @@ describe('fine-tuning the Coral MobileNetV2 on flowers', () => {
 
   beforeAll(async () => {
     work = await fs.mkdtemp(path.join(os.tmpdir(), 'headstart-finetune-'));
-    features = await train({ data: FLOWERS, out: path.join(work, 'features'), home, backbone: BACKBONE, perClass: SPLIT, seed: 1 });
+    features = await train({ data: FLOWERS, out: path.join(work, 'features'), home, backbone: BACKBONE, head: 'linear', perClass: SPLIT, seed: 1 });
     // The default backbone of strategy 'finetune'.
     expect(TRAIN_DEFAULTS.fineTuneBackbone).toBe(BACKBONE);
     tuned = await train({ data: FLOWERS, out: path.join(work, 'finetuned'), home, perClass: SPLIT, seed: 1, strategy: 'finetune', unfreeze: 2, fineTuneEpochs: 4 });

@@ -61,7 +61,7 @@ describe('inputs and outputs of trained models (predict through the binary, expo
   beforeAll(async () => {
     ensureBuilt();
     imageModel = path.join(root, 'image-model');
-    await train({ data: FLOWERS_MINI, out: imageModel, home, perClass: { train: 3, val: 1, test: 0 } });
+    await train({ data: FLOWERS_MINI, out: imageModel, home, backbone: 'mobilenet-v1-imagenet', perClass: { train: 3, val: 1, test: 0 } });
     good = path.join(FLOWERS_MINI, 'daisy', (await fs.readdir(path.join(FLOWERS_MINI, 'daisy'))).find((f) => f.endsWith('.jpg')) as string);
     textModel = path.join(root, 'text-model');
     const lines = (await fs.readFile(path.join(SENTIMENT, 'yelp_labelled.txt'), 'utf8')).split(/\r?\n/).filter((l) => l.includes('\t'));

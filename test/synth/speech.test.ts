@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { extractMfccStats, listAudioFolder, readWav } from '../../src/data/index.js';
+import { OUTPUT_MARKER_FILE } from '../../src/core/index.js';
 import type { ProgressEvent } from '../../src/core/index.js';
 import { synthSpeech } from '../../src/synth/index.js';
 
@@ -39,7 +40,7 @@ describe.skipIf(!espeakFound)(title, () => {
     expect(a.espeakVersion).toMatch(/^eSpeak NG text-to-speech: [\d.]+$/);
     const files = await filesOf(a.out);
     const wavs = ['2', '7'].flatMap((label) => ['en-gb-scotland', 'en-us'].flatMap((voice) => [0, 1].map((take) => path.join(label, `${label}_${voice}_${take}.wav`))));
-    expect(files).toEqual([...wavs, 'SYNTH.json'].sort());
+    expect(files).toEqual([...wavs, 'SYNTH.json', OUTPUT_MARKER_FILE].sort());
     expect(a.clips.map((clip) => clip.file).sort()).toEqual(wavs);
     for (const clip of a.clips) {
       const audio = await readWav(path.join(a.out, clip.file));

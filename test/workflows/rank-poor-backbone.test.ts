@@ -39,7 +39,7 @@ describe('rank with a random-weight network among the bundled backbones', () => 
     const manifest = path.join(work, 'flowers-20.jsonl');
     await fs.writeFile(manifest, items.map((i) => JSON.stringify(i)).join('\n'));
     const bundled = (await listBackbones({ home })).filter((b) => b.origin === 'bundled').map((b) => b.id);
-    expect(bundled).toHaveLength(5);
+    expect(bundled).toHaveLength(8);
 
     const result = await rankBackbones({ data: manifest, backbones: [...bundled, 'random-cnn'], verify: true, home, out: path.join(work, 'rank') });
     const last = (score: 'logme' | 'hScore') =>
@@ -49,7 +49,7 @@ describe('rank with a random-weight network among the bundled backbones', () => 
     // LEEP and NCE need the backbone's own classifier: the random network has none, so they do not apply to it.
     const poor = result.ranking.find((r) => r.backbone === 'random-cnn');
     expect(poor?.scores.leep).toBeNull();
-    expect(poor?.rank).toBe(6);
+    expect(poor?.rank).toBe(9);
     // The verification the user sees: every backbone has a probe accuracy, and the random network's is the lowest.
     const accuracies = result.ranking.map((r) => r.verifiedAccuracy as number);
     expect(accuracies.every((a) => a > 0 && a <= 1)).toBe(true);

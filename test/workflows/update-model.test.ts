@@ -46,7 +46,7 @@ beforeAll(async () => {
   await writeManifest(path.join(work, 'new.jsonl'), [...part(['sunflowers', 'tulips'], 0, 24), ...part(['daisy'], 18, 24)]);
   testFile = await writeManifest(path.join(work, 'test.jsonl'), part([...byClass.keys()], 24, 36));
   model = path.join(work, 'model');
-  await train({ data: base, out: model, perClass: { train: 18 }, home, report: false });
+  await train({ data: base, out: model, backbone: 'mobilenet-v1-imagenet', perClass: { train: 18 }, home, report: false });
   await fs.cp(model, path.join(work, 'trained-copy'), { recursive: true });
   update = await updateModel({ model, data: path.join(work, 'new.jsonl'), strategy: 'slda', test: testFile, home });
 }, 240_000);
