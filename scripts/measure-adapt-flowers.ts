@@ -3,8 +3,8 @@
  * 40 source and 40 target photos per class (disjoint), the target photos altered with sharp in one of three ways.
  * One `adapt --method auto` run per shift and seed gives every method's guard numbers and target accuracy (target
  * labels score only) and the method auto chose.
- * Usage: npx tsx scripts/measure-adapt-flowers.ts [--home DIR] [--data DIR]
- * Writes docs/measurements/adapt-flowers.json.
+ * Usage: npx tsx scripts/measure-adapt-flowers.ts [--home DIR] [--data DIR] [--seeds 1,2,3]
+ * Writes docs/measurements/adapt-flowers.json after every run (a long measurement keeps what it has).
  */
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
@@ -19,7 +19,6 @@ import type { AutoRun } from './adapt-measurement.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const OUT = path.join(repoRoot, 'docs', 'measurements', 'adapt-flowers.json');
-const SEEDS = [1, 2, 3];
 
 /** Each shift turns a photo into the target domain's version of it. */
 const SHIFTS: Record<string, { description: string; apply: (file: string, seed: number) => Promise<Buffer> }> = {
@@ -46,14 +45,32 @@ const SHIFTS: Record<string, { description: string; apply: (file: string, seed: 
   },
 };
 
-const { values } = parseArgs({ options: { home: { type: 'string' }, data: { type: 'string' } } });
+const { values } = parseArgs({ options: { home: { type: 'string' }, data: { type: 'string' }, seeds: { type: 'string', default: '1,2,3' } } });
+const seeds = values.seeds.split(',').map(Number);
 const home = values.home ?? process.env.HEADSTART_HOME ?? defaultHome();
 const data = values.data ?? path.resolve(repoRoot, '../shared/data/flowers');
 const all = await loadImageDataset(data);
 const work = await fs.mkdtemp(path.join(os.tmpdir(), 'headstart-adapt-flowers-'));
 const runs: (AutoRun & { shift: string })[] = [];
+/** Writes what has been measured so far. */
+async function save(): Promise<void> {
+  const summary = Object.fromEntries(Object.keys(SHIFTS).filter((shift) => runs.some((r) => r.shift === shift)).map((shift) => [shift, summarizeRuns(runs.filter((r) => r.shift === shift))]));
+  await writeFileAtomic(
+    OUT,
+    `${JSON.stringify({
+      date: new Date().toISOString(),
+      source: 'flowers, 40 photos per class (split seed = run seed)',
+      target: 'the other 40 photos per class, altered; labels for scoring only',
+      shifts: Object.fromEntries(Object.entries(SHIFTS).map(([k, v]) => [k, v.description])),
+      backbone: 'mobilenet-v1-imagenet (adapt default)',
+      summary,
+      runs,
+    }, null, 2)}\n`,
+  );
+}
+
 try {
-  for (const seed of SEEDS) {
+  for (const seed of seeds) {
     const split = splitDataset(all, { perClass: { train: 40, test: 40 }, seed });
     const source = path.join(work, `source-${seed}`);
     for (const item of split.train.items) {
@@ -71,22 +88,10 @@ try {
       const run = { shift, ...autoRun(r, seed, (performance.now() - started) / 1000) };
       runs.push(run);
       console.error(`${shift} seed ${seed}: ${describeRun(run)}`);
+      await save();
     }
   }
 } finally {
   await fs.rm(work, { recursive: true, force: true });
 }
-const summary = Object.fromEntries(Object.keys(SHIFTS).map((shift) => [shift, summarizeRuns(runs.filter((r) => r.shift === shift))]));
-await writeFileAtomic(
-  OUT,
-  `${JSON.stringify({
-    date: new Date().toISOString(),
-    source: 'flowers, 40 photos per class (split seed = run seed)',
-    target: 'the other 40 photos per class, altered; labels for scoring only',
-    shifts: Object.fromEntries(Object.entries(SHIFTS).map(([k, v]) => [k, v.description])),
-    backbone: 'mobilenet-v1-imagenet (adapt default)',
-    summary,
-    runs,
-  }, null, 2)}\n`,
-);
 console.error(`Wrote ${path.relative(repoRoot, OUT)}`);

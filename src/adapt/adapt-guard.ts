@@ -107,10 +107,11 @@ export function guardAdaptation(input: AdaptGuardInput, options: Required<AdaptG
       `${method} lost source accuracy: ${pct(acc.adapted)} on held-out source rows against ${pct(acc.sourceOnly)} source-only, more than the ${pct(options.sourceAccuracyTolerance)} allowed.`,
     );
   }
-  if (mmd2.after !== null && mmd2.after > Math.max(mmd2.before, 0) * (1 + options.mmdTolerance) + 1e-6) {
+  // Not finite (a diverged adapter) counts as further apart.
+  if (mmd2.after !== null && !(mmd2.after <= Math.max(mmd2.before, 0) * (1 + options.mmdTolerance) + 1e-6)) {
     flags.push('domains-further-apart');
     reasons.push(
-      `${method} moved the domains further apart: MMD² ${mmd2.before.toPrecision(3)} in the backbone's features, ${mmd2.after.toPrecision(3)} in the adapted ones (more than ${Math.round(options.mmdTolerance * 100)}% higher).`,
+      `${method} moved the domains further apart: MMD² ${mmd2.before.toPrecision(3)} in the backbone's features, ${mmd2.after.toPrecision(3)} in the adapted ones (more than ${Math.round(options.mmdTolerance * 100)}% higher, or not a number).`,
     );
   }
   if (classBalance.adapted < classBalance.sourceOnly * options.balanceTolerance) {

@@ -25,7 +25,7 @@ export interface AdaptDomainsOptions extends WorkflowOptions, MethodOptions {
    * only score, unless `targetLabelsForValidation`).
    */
   target: string;
-  /** A method, or 'auto': every method through the guard, the best that passes by a label-free criterion, else source-only. @default 'auto' */
+  /** A method, or 'auto': every method through the guard; of those that pass, the one that brought the domains closest (else source-only). @default 'auto' */
   method?: AdaptMethodChoice;
   /** Zoo id of the backbone. @default 'mobilenet-v1-imagenet' (train's default) */
   backbone?: string;

@@ -66,7 +66,7 @@ export const adaptCommand = defineCommand({
     ...DATA_POLICY_FLAGS,
     method: {
       kind: 'choice', choices: ADAPT_METHOD_CHOICES, default: ADAPT_FEATURES_DEFAULTS.method, group: 'Method',
-      description: "Domain-adaptation method; 'auto' runs them all, drops those the guard flags and keeps the most confident on the target, or source-only when none passes.",
+      description: "Domain-adaptation method; 'auto' runs them all, drops those the guard flags and keeps the one that brings the domains closest (MMD), or source-only.",
     },
     'source-accuracy-tolerance': { kind: 'number', min: 0, max: 1, default: ADAPT_GUARD_DEFAULTS.sourceAccuracyTolerance, description: 'Guard: largest fall in source validation accuracy that passes.', group: 'Method' },
     'mmd-tolerance': { kind: 'number', min: 0, default: ADAPT_GUARD_DEFAULTS.mmdTolerance, description: 'Guard: largest relative rise of MMD² between the domains that passes.', group: 'Method' },
