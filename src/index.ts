@@ -94,6 +94,8 @@ export type {
   AdaptMethod, AdaptFeaturesOptions, AdaptFeaturesResult, DomainScores, ShiftMeasures, CoralAlignOptions, CoralAlignResult, PseudoLabelOptions,
   PseudoLabelResult, TrainFeatureAdapterOptions, TrainFeatureAdapterResult, FeatureAdapterModel,
 } from './adapt/index.js';
+export { ADAPT_METHOD_CHOICES, ADAPT_GUARD_DEFAULTS, guardAdaptation } from './adapt/index.js';
+export type { AdaptMethodChoice, AutoCandidate, AdaptGuard, AdaptGuardFlag, AdaptGuardOptions } from './adapt/index.js';
 
 // Evaluation and reports
 export { computeMetrics, topKAccuracy, argmaxRows } from './evaluate/index.js';

@@ -137,8 +137,10 @@ export interface TopStepOptions {
 /** Weights and optimiser state of a trainable top, enough to continue training exactly where it stopped. */
 export interface TopState {
   weights: Float32Array[];
-  /** Adam's moments per parameter group, by group name. */
+  /** Adam's state per parameter group, by group name: [step count, beta1^t, beta2^t], then its first and second moments. */
   optimizers: Record<string, Float32Array[]>;
+  /** The seeds the head's Dropout layers draw their next masks from (they move on every step). */
+  dropoutSeeds: number[];
 }
 
 /** A trainable top held by an engine; the loop lives outside (finetune/). Inputs are boundary activations, NHWC. */

@@ -17,7 +17,8 @@ export interface FineTuneCheckpoint {
   stoppedReason?: string;
 }
 
-const VERSION = 1;
+// 2: Adam's step count and powers of beta as floats, and the dropout seeds (version 1 lost both, so resumes drifted).
+const VERSION = 2;
 const META_FILE = 'checkpoint.json';
 const DATA_FILE = 'arrays.bin';
 
@@ -28,6 +29,7 @@ interface Meta {
   history: EpochRecord[];
   early?: { best: number; bestEpoch: number };
   stoppedReason?: string;
+  dropoutSeeds: number[];
   /** Lengths of the arrays in arrays.bin, in order: weights, then each optimiser's, then the best weights. */
   lengths: { weights: number[]; optimizers: Record<string, number[]>; best: number[] };
 }
@@ -44,6 +46,7 @@ export async function writeCheckpoint(dir: string, checkpoint: FineTuneCheckpoin
     history: checkpoint.history,
     ...(checkpoint.early ? { early: { best: checkpoint.early.best, bestEpoch: checkpoint.early.bestEpoch } } : {}),
     ...(checkpoint.stoppedReason ? { stoppedReason: checkpoint.stoppedReason } : {}),
+    dropoutSeeds: checkpoint.state.dropoutSeeds,
     lengths: {
       weights: checkpoint.state.weights.map((a) => a.length),
       optimizers: Object.fromEntries(Object.entries(optimizers).map(([g, list]) => [g, list.map((a) => a.length)])),
@@ -83,7 +86,7 @@ export async function readCheckpoint(dir: string): Promise<FineTuneCheckpoint | 
     config: meta.config,
     headHistory: meta.headHistory,
     history: meta.history,
-    state: { weights, optimizers },
+    state: { weights, optimizers, dropoutSeeds: meta.dropoutSeeds },
     ...(meta.early ? { early: { ...meta.early, ...(best.length > 0 ? { bestWeights: best } : {}) } } : {}),
     ...(meta.stoppedReason ? { stoppedReason: meta.stoppedReason } : {}),
   };

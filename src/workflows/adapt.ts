@@ -1,8 +1,8 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { HeadstartError, invalidChoice, invalidOption, markOutputFolder, rejectUnknownKeys } from '../core/index.js';
-import { adaptFeatures, ADAPT_FEATURES_DEFAULTS, ADAPT_METHODS } from '../adapt/index.js';
-import type { AdaptFeaturesOptions, AdaptFeaturesResult, AdaptMethod, DomainScores, ShiftMeasures } from '../adapt/index.js';
+import { adaptFeatures, ADAPT_FEATURES_DEFAULTS, ADAPT_METHOD_CHOICES } from '../adapt/index.js';
+import type { AdaptFeaturesOptions, AdaptFeaturesResult, AdaptGuard, AdaptMethodChoice, DomainScores, ShiftMeasures } from '../adapt/index.js';
 import { isImageFileName, loadImageDataset } from '../data/index.js';
 import type { ImageDataset, SkippedFile } from '../data/index.js';
 import type { Pooling } from '../engines/index.js';
@@ -25,7 +25,8 @@ export interface AdaptDomainsOptions extends WorkflowOptions, MethodOptions, Out
    * only score, unless `targetLabelsForValidation`).
    */
   target: string;
-  method: AdaptMethod;
+  /** A method, or 'auto': every method through the guard; of those that pass, the one that brought the domains closest (else source-only). @default 'auto' */
+  method?: AdaptMethodChoice;
   /** Zoo id of the backbone. @default 'mobilenet-v1-imagenet' (train's default) */
   backbone?: string;
   /** @default the backbone card's defaultCut */
@@ -52,7 +53,7 @@ export interface AdaptDomainsResult extends Omit<AdaptFeaturesResult, 'target'> 
 const KNOWN_OPTIONS = [
   ...WORKFLOW_OPTION_KEYS,
   ...Object.keys(ADAPT_FEATURES_DEFAULTS),
-  'alignmentWeight', 'source', 'target', 'method', 'backbone', 'cut', 'pooling', 'out', 'force', 'report',
+  'alignmentWeight', 'guard', 'source', 'target', 'method', 'backbone', 'cut', 'pooling', 'out', 'force', 'report',
 ];
 
 /** A labelled dataset, or a plain folder of images read as unlabelled (label ''). */
@@ -76,17 +77,34 @@ function reportOf(result: AdaptDomainsResult): DiagnosticsReportInput {
   const shiftRow = (name: string, m: ShiftMeasures | null | undefined) =>
     m ? [name, m.mmd2.toPrecision(4), m.mmdPValue.toFixed(3), pct(m.domainClassifierAccuracy), m.proxyADistance.toFixed(3)] : [name, null, null, null, null];
   const gain = result.adapted.targetAccuracy !== null && result.sourceOnly.targetAccuracy !== null ? result.adapted.targetAccuracy - result.sourceOnly.targetAccuracy : null;
+  const methodName = result.method === 'auto' ? `auto (chose ${result.chosen})` : result.method;
   const verdict = [
     gain === null
-      ? 'The target has no labels to score with: judge the adaptation by source validation accuracy and the shift measures below.'
-      : `${result.method} ${gain > 0.005 ? 'raised' : gain < -0.005 ? 'lowered' : 'did not change'} target accuracy: ${pct(result.sourceOnly.targetAccuracy)} source-only, ${pct(result.adapted.targetAccuracy)} adapted (${result.counts.targetScored} labelled target images, scoring only).`,
+      ? 'The target has no labels to score with: judge the adaptation by source validation accuracy and the guard below.'
+      : `${methodName} ${gain > 0.005 ? 'raised' : gain < -0.005 ? 'lowered' : 'did not change'} target accuracy: ${pct(result.sourceOnly.targetAccuracy)} source-only, ${pct(result.adapted.targetAccuracy)} adapted (${result.counts.targetScored} labelled target images, scoring only).`,
+    ...(result.auto ? [result.auto.reason] : []),
+    ...(result.guard && result.guard.flags.length > 0 ? [`The guard flagged ${result.chosen}: ${result.guard.reasons.join(' ')}`] : []),
     result.selection,
   ];
+  const guardRow = (name: string, g: AdaptGuard, passed: boolean, targetAccuracy: number | null) => [
+    name,
+    `${pct(g.sourceValAccuracy.sourceOnly)} → ${pct(g.sourceValAccuracy.adapted)}`,
+    `${g.mmd2.before.toPrecision(3)} → ${g.mmd2.after === null ? 'unchanged' : g.mmd2.after.toPrecision(3)}`,
+    `${g.targetEntropy.sourceOnly.toFixed(3)} → ${g.targetEntropy.adapted.toFixed(3)}`,
+    `${g.classBalance.sourceOnly.toFixed(2)} → ${g.classBalance.adapted.toFixed(2)}`,
+    passed ? 'passed' : `flagged: ${g.flags.join(', ')}`,
+    pct(targetAccuracy),
+  ];
+  const guardRows = result.auto
+    ? result.auto.candidates.map((c) => guardRow(c.method, c.guard, c.passed, c.targetAccuracy))
+    : result.guard
+      ? [guardRow(result.chosen, result.guard, result.guard.flags.length === 0, result.adapted.targetAccuracy)]
+      : [];
   return {
-    title: `Domain adaptation (${result.method}): ${path.basename(result.source)} → ${path.basename(result.target)}`,
+    title: `Domain adaptation (${methodName}): ${path.basename(result.source)} → ${path.basename(result.target)}`,
     subtitle: `${result.counts.sourceTrain + result.counts.sourceVal} source and ${result.counts.target} target images in the feature space of ${result.backbone.id} (${result.backbone.cut}, ${result.backbone.dim}-d). Method: ${result.paper}.`,
     verdict,
-    verdictLevel: gain !== null && gain < -0.005 ? 'moderate' : 'info',
+    verdictLevel: (gain !== null && gain < -0.005) || (result.guard?.flags.length ?? 0) > 0 ? 'moderate' : 'info',
     tables: [
       {
         title: 'Accuracy',
@@ -94,20 +112,28 @@ function reportOf(result: AdaptDomainsResult): DiagnosticsReportInput {
         rows: [
           row('source only', result.sourceOnly),
           ...(result.sameNetworkSourceOnly ? [row('same network, no adaptation', result.sameNetworkSourceOnly)] : []),
-          row(`adapted (${result.method})`, result.adapted),
+          row(`adapted (${methodName})`, result.adapted),
         ],
         note: `Source validation: ${result.counts.sourceVal} held-out source images. Target: ${result.counts.targetScored} labelled target images, never used for training${result.counts.targetValidation > 0 ? `; ${result.counts.targetValidation} others picked epochs/thresholds (targetLabelsForValidation)` : ' or selection'}.`,
       },
+      ...(guardRows.length > 0
+        ? [{
+            title: 'Guard (no target labels): source-only → adapted',
+            header: ['method', 'source validation', 'MMD² between domains', 'target prediction entropy', 'target class balance', 'guard', 'target (scoring only)'],
+            rows: guardRows,
+            note: 'A method is flagged when it loses source accuracy beyond the tolerance, moves the domains further apart, or collapses its target predictions onto fewer classes. The last column uses target labels and only scores.',
+          }]
+        : []),
       ...(result.shift
         ? [{
             title: 'Shift in the features the classifier reads',
             header: ['features', 'MMD²', 'MMD p-value', 'domain classifier accuracy', 'proxy A-distance'],
             rows: [shiftRow('before (backbone features)', result.shift.before), shiftRow('after adaptation', result.shift.after)],
-            note: result.shift.after ? 'A fresh linear domain classifier on held-out rows; 50% means the domains cannot be told apart.' : 'Pseudo-labelling moves no features, so there is no "after".',
+            note: result.shift.after ? 'A fresh linear domain classifier on held-out rows; 50% means the domains cannot be told apart.' : 'No features moved (pseudo-label or source-only), so there is no "after".',
           }]
         : []),
     ],
-    facts: { source: result.source, target: result.target, method: result.method, backbone: `${result.backbone.id} cut at ${result.backbone.cut} (${result.backbone.pooling} pooling)`, 'total time (s)': (result.durationMs / 1000).toFixed(1) },
+    facts: { source: result.source, target: result.target, method: methodName, backbone: `${result.backbone.id} cut at ${result.backbone.cut} (${result.backbone.pooling} pooling)`, 'total time (s)': (result.durationMs / 1000).toFixed(1) },
     skipped: result.skipped,
     warnings: result.warnings,
   };
@@ -123,7 +149,8 @@ export async function adaptDomains(options: AdaptDomainsOptions): Promise<AdaptD
   rejectUnknownKeys('adaptDomains', options, KNOWN_OPTIONS);
   if (!options.source) throw invalidOption('adaptDomains needs source: the labelled images a model is trained on.');
   if (!options.target) throw invalidOption('adaptDomains needs target: the images to adapt to (labelled or not).');
-  if (!ADAPT_METHODS.includes(options.method)) throw invalidChoice('method', options.method, ADAPT_METHODS);
+  const method = options.method ?? ADAPT_FEATURES_DEFAULTS.method;
+  if (!ADAPT_METHOD_CHOICES.includes(method)) throw invalidChoice('method', method, ADAPT_METHOD_CHOICES);
   const reportDir = options.report === false ? undefined : await prepareOutputFolder(options.out ?? defaultReportDir('adapt', options.target), 'report', [options.source, options.target], options.force);
   const onBadFile = options.onBadFile ?? 'skip';
   const source = await loadImageDataset(options.source, { onBadFile });
@@ -136,13 +163,13 @@ export async function adaptDomains(options: AdaptDomainsOptions): Promise<AdaptD
   const targetItems = { classes: source.classes, items: target.items, skipped: target.skipped };
   return withDomainFeatures(options, source, targetItems, async ({ backbone, backboneRecord, source: sourceFeatures, target: targetFeatures, skipped }) => {
     const methodOptions: Record<string, unknown> = {};
-    for (const key of [...Object.keys(ADAPT_FEATURES_DEFAULTS), 'alignmentWeight']) {
+    for (const key of [...Object.keys(ADAPT_FEATURES_DEFAULTS), 'alignmentWeight', 'guard']) {
       const value = (options as unknown as Record<string, unknown>)[key];
       if (value !== undefined) methodOptions[key] = value;
     }
     const adapted = await adaptFeatures(sourceFeatures.features, targetFeatures.features, {
       ...(methodOptions as MethodOptions),
-      method: options.method,
+      method,
       engine: backbone.engine,
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),

@@ -204,7 +204,7 @@ describe('adaptFeatures', () => {
   it('validates its inputs', async () => {
     const source = rotatedBlobs(1, 'source');
     const target = rotatedBlobs(1, 'target');
-    await expect(adaptFeatures(source, target, { method: 'magic' as never })).rejects.toThrow(/Expected method to be one of 'adabn', 'coral', 'deep-coral', 'dann', 'pseudo-label'/);
+    await expect(adaptFeatures(source, target, { method: 'magic' as never })).rejects.toThrow(/Expected method to be one of 'auto', 'adabn', 'coral', 'deep-coral', 'dann', 'pseudo-label'/);
     await expect(adaptFeatures(source, { ...target, classes: ['x', 'y', 'z'] }, { method: 'coral' })).rejects.toMatchObject({ code: 'HS_UNKNOWN_LABEL' });
     await expect(adaptFeatures({ ...source, labels: Int32Array.from(source.labels, (l, i) => (i === 4 ? -1 : l)) }, target, { method: 'coral' })).rejects.toThrow(/source-4/);
     await expect(adaptFeatures(source, target, { method: 'coral', epochz: 3 } as never)).rejects.toThrow(/epochz/);

@@ -13,6 +13,8 @@ const home = inject('sharedHome');
 let work: string;
 let altered: string;
 let unlabelled: string;
+/** The flowers photos that are not in the altered target (60 per class): source and target share no image. */
+let disjointSource: string;
 
 beforeAll(async () => {
   work = await fs.mkdtemp(path.join(os.tmpdir(), 'headstart-adapt-'));
@@ -26,6 +28,12 @@ beforeAll(async () => {
     const file = path.join(altered, item.label, path.basename(item.path));
     await sharp(item.path).grayscale().toColourspace('srgb').tint({ r: 255, g: 170, b: 90 }).blur(6).jpeg().toFile(file);
     await fs.copyFile(file, path.join(unlabelled, `${item.label}-${path.basename(item.path)}`));
+  }
+  disjointSource = path.join(work, 'disjoint-source');
+  const inTarget = new Set(subset.map((i) => i.path));
+  for (const item of all.items.filter((i) => !inTarget.has(i.path))) {
+    await fs.mkdir(path.join(disjointSource, item.label), { recursive: true });
+    await fs.copyFile(item.path, path.join(disjointSource, item.label, path.basename(item.path)));
   }
 });
 afterAll(async () => {
@@ -88,5 +96,43 @@ describe('adaptDomains on flowers -> an altered copy', () => {
     await fs.mkdir(path.join(odd, 'cacti'), { recursive: true });
     await fs.copyFile((await fs.readdir(unlabelled)).map((f) => path.join(unlabelled, f))[0]!, path.join(odd, 'cacti', 'a.jpg'));
     await expect(adaptDomains({ source: FLOWERS, target: odd, method: 'coral', home, report: false })).rejects.toMatchObject({ code: 'HS_UNKNOWN_LABEL' });
+  });
+});
+
+// The guard needs no target label: a method forced to hurt (an absurd alignment weight pulls the features apart or
+// onto a point) is flagged, and auto neither picks it nor any method that does worse than source-only on the target.
+describe('the guard and method auto on flowers -> an altered copy (disjoint photos)', () => {
+  const absurd = { epochs: 8, alignmentWeight: 1e6, report: false, measureShift: false } as const;
+
+  it('flags dann and deep-coral with an absurd alignment weight, with the reason in warnings', async () => {
+    for (const method of ['dann', 'deep-coral'] as const) {
+      const r = await adaptDomains({ source: disjointSource, target: altered, method, home, ...absurd });
+      expect(r.chosen).toBe(method);
+      expect(r.guard?.flags.length, method).toBeGreaterThan(0);
+      expect(r.warnings.join(' ')).toMatch(new RegExp(`${method} (lost source accuracy|moved the domains further apart|collapsed)`));
+      // The numbers behind the flags are the result's own: source validation accuracy as scored, MMD² before as measured.
+      expect(r.guard?.sourceValAccuracy.adapted).toBe(r.adapted.sourceValAccuracy);
+      expect(r.guard?.sourceValAccuracy.sourceOnly).toBe(r.sourceOnly.sourceValAccuracy);
+    }
+  });
+
+  it('auto drops the flagged methods and keeps one that helps, or source-only', async () => {
+    const out = path.join(work, 'auto');
+    const r = await adaptDomains({ source: disjointSource, target: altered, home, ...absurd, report: true, out });
+    expect(r.method).toBe('auto');
+    const candidates = r.auto!.candidates;
+    expect(candidates.map((c) => c.method).sort()).toEqual(['adabn', 'coral', 'dann', 'deep-coral', 'pseudo-label']);
+    for (const method of ['dann', 'deep-coral']) expect(candidates.find((c) => c.method === method)?.passed, method).toBe(false);
+    expect(candidates.filter((c) => !c.passed).map((c) => c.method)).not.toContain(r.chosen);
+    if (r.chosen === 'source-only') {
+      expect(r.adapted).toEqual(r.sourceOnly);
+    } else {
+      expect(r.adapted.targetAccuracy!).toBeGreaterThan(r.sourceOnly.targetAccuracy!);
+      expect(r.adapted.targetAccuracy).toBe(candidates.find((c) => c.method === r.chosen)?.targetAccuracy);
+    }
+    expect(r.auto!.reason).toMatch(/flagged: .*dann/);
+    const saved = JSON.parse(await fs.readFile(r.resultsPath!, 'utf8')) as AdaptDomainsResult;
+    expect(saved.auto?.candidates).toHaveLength(5);
+    expect(await fs.readFile(r.reportPath!, 'utf8')).toContain('Guard (no target labels)');
   });
 });

@@ -1,5 +1,5 @@
-import { adaptDomains, ADAPT_FEATURES_DEFAULTS, ADAPT_METHODS, POOLINGS } from '../../index.js';
-import type { AdaptDomainsOptions, AdaptDomainsResult } from '../../index.js';
+import { adaptDomains, ADAPT_FEATURES_DEFAULTS, ADAPT_GUARD_DEFAULTS, ADAPT_METHOD_CHOICES, POOLINGS } from '../../index.js';
+import type { AdaptDomainsOptions, AdaptDomainsResult, AdaptGuard } from '../../index.js';
 import { defineCommand } from '../command-spec.js';
 import { DATA_POLICY_FLAGS, envHelp, FORCE_FLAG, resolveBadFilePolicy } from '../common-flags.js';
 import { percent, reportLines, warningLines } from './result-text.js';
@@ -7,20 +7,38 @@ import { BACKBONE_FLAG } from './train.js';
 import { workflowOptions } from './workflow-options.js';
 
 function adaptSummary(result: AdaptDomainsResult): string {
+  const methodName = result.method === 'auto' ? `auto: ${result.chosen}` : result.method;
   const accuracy = (x: number | null) => (x === null ? 'n/a (unlabelled)' : percent(x));
   const rows: [string, AdaptDomainsResult['adapted']][] = [
     ['source only', result.sourceOnly],
     ...(result.sameNetworkSourceOnly ? [['same network, no adaptation', result.sameNetworkSourceOnly] as [string, AdaptDomainsResult['adapted']]] : []),
-    [`adapted (${result.method})`, result.adapted],
+    [`adapted (${methodName})`, result.adapted],
   ];
+  const guardLine = (name: string, g: AdaptGuard, targetAccuracy: number | null) =>
+    `${name.padEnd(14)} ${percent(g.sourceValAccuracy.adapted).padStart(9)}  ${(g.mmd2.after === null ? 'unchanged' : g.mmd2.after.toPrecision(3)).padStart(9)}  ${g.targetEntropy.adapted.toFixed(3).padStart(7)}  ${g.classBalance.adapted.toFixed(2).padStart(7)}  ${(g.flags.length === 0 ? 'passed' : g.flags.join(', ')).padEnd(24)} ${accuracy(targetAccuracy)}`;
+  const guards: [string, AdaptGuard, number | null][] = result.auto
+    ? result.auto.candidates.map((c) => [c.method, c.guard, c.targetAccuracy])
+    : result.guard
+      ? [[result.chosen, result.guard, result.adapted.targetAccuracy]]
+      : [];
+  const g0 = guards[0]?.[1];
   const shift = result.shift;
   return [
-    `Adapted ${result.source} -> ${result.target} with ${result.method} on ${result.backbone.id} features (${result.backbone.dim}-d).`,
+    `Adapted ${result.source} -> ${result.target} with ${methodName} on ${result.backbone.id} features (${result.backbone.dim}-d).`,
     `Method: ${result.paper}.`,
     '',
     `${'model'.padEnd(30)} ${'source val'.padStart(10)}  target (scoring only)`,
     ...rows.map(([name, s]) => `${name.padEnd(30)} ${percent(s.sourceValAccuracy).padStart(10)}  ${accuracy(s.targetAccuracy)}`),
     '',
+    ...(g0
+      ? [
+          `Guard (no target labels; source-only: source val ${percent(g0.sourceValAccuracy.sourceOnly)}, MMD² ${g0.mmd2.before.toPrecision(3)}, entropy ${g0.targetEntropy.sourceOnly.toFixed(3)}, balance ${g0.classBalance.sourceOnly.toFixed(2)}):`,
+          `${'method'.padEnd(14)} ${'source val'.padStart(9)}  ${'MMD²'.padStart(9)}  ${'entropy'.padStart(7)}  ${'balance'.padStart(7)}  ${'guard'.padEnd(24)} target (scoring only)`,
+          ...guards.map(([name, g, a]) => guardLine(name, g, a)),
+          '',
+        ]
+      : []),
+    ...(result.auto ? [result.auto.reason] : []),
     result.selection,
     ...(shift
       ? [
@@ -37,14 +55,21 @@ export const adaptCommand = defineCommand({
   summary: 'Adapt a classifier from labelled source images to an unlabelled (or partly labelled) target domain.',
   description:
     'Extracts features of both datasets with one backbone, trains a source-only head and the chosen domain-adaptation ' +
-    'method (adabn, coral, deep-coral, dann, pseudo-label), and reports source validation accuracy, target accuracy of ' +
+    'method (adabn, coral, deep-coral, dann, pseudo-label, or auto: all of them, keeping the best that passes the guard), ' +
+    'checks it without target labels (source validation accuracy, MMD between the domains, collapse of the target ' +
+    'predictions) and warns when it made things worse, and reports source validation accuracy, target accuracy of ' +
     'both when the target has class sub-folders (those labels only score, never train or select), and the shift ' +
     'before and after. Writes report.html and results.json to --out.',
   flags: {
     source: { kind: 'string', placeholder: 'DIR', required: true, description: 'Labelled source images: one sub-folder per class, or a manifest.', group: 'Data' },
     target: { kind: 'string', placeholder: 'DIR', required: true, description: 'Target images: a plain folder (unlabelled) or one sub-folder per class (labels score only).', group: 'Data' },
     ...DATA_POLICY_FLAGS,
-    method: { kind: 'choice', choices: ADAPT_METHODS, required: true, description: 'Domain-adaptation method.', group: 'Method' },
+    method: {
+      kind: 'choice', choices: ADAPT_METHOD_CHOICES, default: ADAPT_FEATURES_DEFAULTS.method, group: 'Method',
+      description: "Domain-adaptation method; 'auto' runs them all, drops those the guard flags and keeps the one that brings the domains closest (MMD), or source-only.",
+    },
+    'source-accuracy-tolerance': { kind: 'number', min: 0, max: 1, default: ADAPT_GUARD_DEFAULTS.sourceAccuracyTolerance, description: 'Guard: largest fall in source validation accuracy that passes.', group: 'Method' },
+    'mmd-tolerance': { kind: 'number', min: 0, default: ADAPT_GUARD_DEFAULTS.mmdTolerance, description: 'Guard: largest relative rise of MMD² between the domains that passes.', group: 'Method' },
     'target-labels-for-validation': { kind: 'boolean', description: 'Let half of the target labels pick epochs/thresholds (the other half scores); off: they only score.', group: 'Method' },
     threshold: { kind: 'number', min: 0, minExclusive: true, max: 1, default: ADAPT_FEATURES_DEFAULTS.threshold, description: 'pseudo-label: confidence a target image needs to be used.', group: 'Method' },
     rounds: { kind: 'integer', min: 1, default: ADAPT_FEATURES_DEFAULTS.rounds, description: 'pseudo-label: retraining rounds.', group: 'Method' },
@@ -66,6 +91,7 @@ export const adaptCommand = defineCommand({
   },
   env: envHelp(),
   examples: [
+    'headstart adapt --source studio-photos/ --target phone-photos/',
     'headstart adapt --source studio-photos/ --target phone-photos/ --method coral',
     'headstart adapt --source train/ --target field/ --method dann --epochs 50 --json',
   ],
@@ -74,8 +100,12 @@ export const adaptCommand = defineCommand({
       ...workflowOptions(ctx, { noCache: flags.noCache, onBadFile: resolveBadFilePolicy(flags, 'adapt') }),
       source: flags.source,
       target: flags.target,
-      method: flags.method,
     };
+    if (flags.method !== undefined) options.method = flags.method;
+    const guard: NonNullable<AdaptDomainsOptions['guard']> = {};
+    if (flags.sourceAccuracyTolerance !== undefined) guard.sourceAccuracyTolerance = flags.sourceAccuracyTolerance;
+    if (flags.mmdTolerance !== undefined) guard.mmdTolerance = flags.mmdTolerance;
+    if (Object.keys(guard).length > 0) options.guard = guard;
     if (flags.targetLabelsForValidation) options.targetLabelsForValidation = true;
     if (flags.threshold !== undefined) options.threshold = flags.threshold;
     if (flags.rounds !== undefined) options.rounds = flags.rounds;

@@ -1,4 +1,5 @@
 import type * as tfTypes from '@tensorflow/tfjs';
+import { HeadstartError } from '../../core/index.js';
 import type { DenseHeadSpec, SavedHead, TrainableHead } from '../engine.js';
 import { tf } from './backend.js';
 
@@ -40,13 +41,26 @@ export function specFromModel(model: tfTypes.LayersModel): DenseHeadSpec {
 /**
  * tfjs's Dropout draws its mask from `seed` afresh on every call, so a seeded layer drops the same units at every
  * step and regularises nothing. Moving each seeded Dropout layer's seed on before a training step gives a new mask
- * per step that a rerun with the same seeds repeats (the seed is in the layer's config, so a checkpoint keeps it).
+ * per step that a rerun with the same seeds repeats (a checkpoint keeps them: dropoutSeeds, setDropoutSeeds).
  */
 export function nextDropoutMasks(model: tfTypes.LayersModel): void {
-  for (const layer of model.layers) {
-    const seeded = layer as unknown as { seed?: number };
-    if (layer.getClassName() === 'Dropout' && seeded.seed !== undefined) seeded.seed += 1;
-  }
+  for (const layer of seededDropouts(model)) layer.seed += 1;
+}
+
+function seededDropouts(model: tfTypes.LayersModel): { seed: number }[] {
+  return model.layers.filter((l) => l.getClassName() === 'Dropout' && (l as unknown as { seed?: number }).seed !== undefined) as unknown as { seed: number }[];
+}
+
+/** The seeds a model's Dropout layers will draw their next masks from, in layer order. */
+export function dropoutSeeds(model: tfTypes.LayersModel): number[] {
+  return seededDropouts(model).map((l) => l.seed);
+}
+
+/** Puts back seeds read with dropoutSeeds. */
+export function setDropoutSeeds(model: tfTypes.LayersModel, seeds: readonly number[]): void {
+  const layers = seededDropouts(model);
+  if (seeds.length !== layers.length) throw new HeadstartError('HS_MODEL_INVALID', `Expected ${layers.length} dropout seeds for this head, got ${seeds.length}.`);
+  layers.forEach((l, i) => (l.seed = seeds[i] as number));
 }
 
 /** Wraps a Layers model whose last layer emits logits. */

@@ -3,7 +3,7 @@ import { HeadstartError } from '../../core/index.js';
 import { HEAD_GROUP } from '../engine.js';
 import type { LayersArtifacts, ModelFiles, ParameterGroup, Pooling, SavedHead, TopSpec, TopState, TopStepOptions, TrainableTop } from '../engine.js';
 import { tf } from './backend.js';
-import { buildHead, loadSavedLayersModel, nextDropoutMasks, saveLayersModel, specFromModel } from './head.js';
+import { buildHead, dropoutSeeds, loadSavedLayersModel, nextDropoutMasks, saveLayersModel, setDropoutSeeds, specFromModel } from './head.js';
 import { readModelArtifacts } from './model-files.js';
 
 type Layer = tfTypes.layers.Layer;
@@ -117,6 +117,12 @@ function groupOfLayers(top: LayersModel, groups: ParameterGroup[]): Map<string, 
   const orphans = top.layers.filter((l) => l.weights.length > 0 && !groupOf.has(l.name)).map((l) => l.name);
   if (orphans.length > 0) throw new HeadstartError('HS_INVALID_OPTION', `Top layers in no parameter group: ${orphans.join(', ')}.`);
   return groupOf;
+}
+
+/** Adam's running powers of beta1 and beta2 (private in tfjs): part of its state, as they are not recomputable bit for bit. */
+interface AdamPowers {
+  accBeta1: tfTypes.Variable;
+  accBeta2: tfTypes.Variable;
 }
 
 function readAll(tensors: tfTypes.Tensor[]): Float32Array[] {
@@ -243,25 +249,39 @@ function wrapTop(top: LayersModel, head: LayersModel, groups: ParameterGroup[], 
       tf.dispose(tensors);
     },
     async getState() {
-      const state: TopState = { weights: this.getWeights(), optimizers: {} };
+      const state: TopState = { weights: this.getWeights(), optimizers: {}, dropoutSeeds: dropoutSeeds(head) };
       for (const [g, optimizer] of optimizers) {
-        const named = await optimizer.getWeights();
-        state.optimizers[g] = await Promise.all(named.map(async (w) => ((await w.tensor.data()) as Float32Array).slice()));
+        const [iterations, ...moments] = await optimizer.getWeights();
+        const { accBeta1, accBeta2 } = optimizer as unknown as AdamPowers;
+        // The step count and Adam's running powers of beta exactly as they are: recomputing beta^t on resume (as
+        // tfjs's setWeights does) differs in the last bits from the product the optimiser accumulated.
+        const step = Float32Array.of((await iterations?.tensor.data())?.[0] ?? 0, accBeta1.dataSync()[0] ?? NaN, accBeta2.dataSync()[0] ?? NaN);
+        state.optimizers[g] = [step, ...(await Promise.all(moments.map(async (w) => ((await w.tensor.data()) as Float32Array).slice())))];
       }
       return state;
     },
     async setState(state) {
       this.setWeights(state.weights);
+      setDropoutSeeds(head, state.dropoutSeeds);
       optimizers.forEach((o) => o.dispose());
       optimizers = new Map(groupNames.map((g) => [g, tf.train.adam(1e-3)]));
       for (const [g, arrays] of Object.entries(state.optimizers)) {
         const optimizer = optimizers.get(g);
         const vars = groupVariables.get(g) ?? [];
         if (!optimizer || arrays.length <= 1) continue; // never stepped: nothing to restore
-        if (arrays.length !== 1 + 2 * vars.length) throw new HeadstartError('HS_MODEL_INVALID', `The saved optimiser state of group '${g}' does not match its ${vars.length} weights.`);
+        if (arrays.length !== 1 + 2 * vars.length || arrays[0]?.length !== 3) {
+          throw new HeadstartError('HS_MODEL_INVALID', `The saved optimiser state of group '${g}' does not match its ${vars.length} weights.`);
+        }
+        const [iterations, beta1Power, beta2Power] = arrays[0];
         // Adam keeps [iterations, first moments..., second moments...] in the order its variables were first stepped.
-        const shapes = [[], ...vars.map((v) => v.shape), ...vars.map((v) => v.shape)];
-        await optimizer.setWeights(arrays.map((a, i) => ({ name: `state_${i}`, tensor: tf.tensor(a, shapes[i]) })));
+        const shapes = vars.map((v) => v.shape);
+        const moments = arrays.slice(1).map((a, i) => ({ name: `state_${i + 1}`, tensor: tf.tensor(a, shapes[i % vars.length]) }));
+        const step = tf.scalar(iterations as number, 'int32');
+        await optimizer.setWeights([{ name: 'iter', tensor: step }, ...moments]);
+        tf.dispose([step, ...moments.map((m) => m.tensor)]);
+        const powers = optimizer as unknown as AdamPowers;
+        powers.accBeta1.assign(tf.scalar(beta1Power as number));
+        powers.accBeta2.assign(tf.scalar(beta2Power as number));
       }
     },
     async save() {
